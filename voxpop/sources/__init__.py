@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import zstandard
 
@@ -40,6 +41,7 @@ __all__ = [
     "Reader",
     "Sample",
     "Skipped",
+    "decompress",
     "detect",
     "expand_paths",
     "get_reader",
@@ -73,17 +75,34 @@ def get_reader(name: str) -> Reader:
 
 
 def open_input(path: Path) -> IO[bytes]:
-    """Open a file for reading, decompressing gzip, zstd or bz2 transparently (by magic bytes)."""
-    raw = path.open("rb")
+    """Open a file for reading, decompressing gzip, zstd or bz2 transparently (by magic bytes).
+
+    Closing the stream closes the file.
+    """
+    with path.open("rb") as probe:
+        magic = probe.read(4)
+    if magic[:2] == b"\x1f\x8b":
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    if magic[:3] == b"BZh":
+        return bz2.open(path, "rb")
+    return decompress(path.open("rb"))
+
+
+def decompress(raw: IO[bytes]) -> IO[bytes]:
+    """Wrap a seekable binary file in the decompressor its magic bytes call for, if any.
+
+    The caller keeps `raw` (to follow its position for progress) and closes it.
+    """
     magic = raw.read(4)
     raw.seek(0)
+    stream: IO[bytes] = raw
     if magic[:2] == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=raw, mode="rb")
-    if magic == b"\x28\xb5\x2f\xfd":
-        return zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)  # type: ignore[return-value]
-    if magic[:3] == b"BZh":
-        return bz2.BZ2File(raw, mode="rb")
-    return raw
+        stream = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
+    elif magic == b"\x28\xb5\x2f\xfd":
+        stream = io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(raw, closefd=False))
+    elif magic[:3] == b"BZh":
+        stream = bz2.BZ2File(raw, mode="rb")
+    return stream
 
 
 def read_sample(path: Path) -> Sample:
@@ -118,7 +137,3 @@ def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
         else:
             raise FormatError(f"{path}: no such file or directory")
-
-
-
-

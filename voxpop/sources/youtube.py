@@ -1,19 +1,229 @@
-"""Placeholder reader for youtube, replaced by its real implementation."""
+"""YouTube Data API v3 responses: videos, search results, comment threads and comments.
+
+Input is what the API returns, saved as is: one response page (`{"kind":
+"youtube#videoListResponse", "items": [...]}`), an array of pages, JSON lines of pages, or bare
+items. Records are the items, numbered from 1 across the file (a JSON line that cannot be
+decoded keeps its line number).
+
+- `youtube#video` (videos.list) is a `post`: text is the title and the description, the author
+  the channel, metrics from `statistics` (likes, comments as replies, views). Video tags are
+  keywords the uploader chose, not hashtags, so they are left out.
+- `youtube#searchResult` for a video is the same post from the snippet alone (no statistics;
+  the API HTML-escapes search titles and descriptions, so they are unescaped). Channel and
+  playlist results are skipped.
+- `youtube#commentThread`: the top-level comment is a `comment` on the video (`parent_id` the
+  video id, `parent_author_id` the video's channel); the replies included with it are `reply`s
+  to the top-level comment. `youtube#comment` (comments.list) is a `reply` when it has a
+  `parentId`, else a `comment` on its video.
+- Channels, playlists, playlist items, activities, subscriptions and other resources hold no
+  post of their own and are skipped, counted by resource name.
+
+`urls` are the http(s) links written in the text: the API gives no link entities, and the
+video's own address is the post itself, not a link it shares. Comment text is `textOriginal`
+when present, else `textDisplay` with its HTML stripped. `conversation_id` is the video id.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import IO
+import html
+import json
+from collections.abc import Iterator, Mapping
+from typing import IO, Any, Literal
 
-from voxpop.sources._base import Item, Reader, Sample
+from voxpop.schema import Metrics, Post
+from voxpop.sources._base import (
+    DeadLetter,
+    Item,
+    Reader,
+    Sample,
+    Skipped,
+    dead,
+    get_path,
+    iter_json_values,
+    parse_time,
+)
+from voxpop.sources.rss import html_to_text
+
+__all__ = ["READER", "read", "sniff"]
+
+_PREFIX = "youtube#"
+_LINK_END = ".,;:!?)]}>'\"”’»"
 
 
 def sniff(sample: Sample) -> bool:
-    return False
+    first = sample.first_json
+    if isinstance(first, list) and first:
+        first = first[0]
+    if isinstance(first, Mapping):
+        kind = first.get("kind")
+        return isinstance(kind, str) and kind.startswith(_PREFIX)
+    # A large pretty-printed page does not fit in the sample; its kind tags give it away.
+    text = sample.text.lstrip()
+    return text[:1] in ("{", "[") and f'"{_PREFIX}' in text and '"kind"' in text
 
 
 def read(stream: IO[bytes]) -> Iterator[Item]:
-    yield from ()
+    number = 0
+    for value in iter_json_values(stream):
+        if isinstance(value, DeadLetter):
+            yield value
+            continue
+        line, document = value
+        if not isinstance(document, Mapping):
+            yield dead(line, "not a YouTube API object", json.dumps(document))
+            continue
+        if "error" in document and "items" not in document:
+            yield dead(line, f"API error response: {document['error']}", json.dumps(document))
+            continue
+        items = document.get("items")
+        if not isinstance(items, list):
+            items = [document]
+        for item in items:
+            number += 1
+            try:
+                yield from _item(item, number)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                yield dead(number, f"unreadable YouTube item: {exc!r}", json.dumps(item))
 
 
-READER = Reader("youtube", "not yet implemented", sniff, read)
+def _item(item: Mapping[str, Any], number: int) -> Iterator[Item]:
+    kind = item.get("kind")
+    if not isinstance(kind, str) or not kind.startswith(_PREFIX):
+        raise ValueError(f"not a YouTube resource (kind {kind!r})")
+    resource = kind.removeprefix(_PREFIX)
+    if resource == "video":
+        yield _video(item["id"], item["snippet"], item.get("statistics"), number, escaped=False)
+    elif resource == "searchResult":
+        found = item["id"]
+        found_kind = found["kind"].removeprefix(_PREFIX)
+        if found_kind == "video":
+            yield _video(found["videoId"], item["snippet"], None, number, escaped=True)
+        else:
+            yield Skipped(found_kind, number)
+    elif resource == "commentThread":
+        yield from _thread(item, number)
+    elif resource == "comment":
+        snippet = item["snippet"]
+        parent = snippet.get("parentId")
+        if parent:
+            yield _comment(item, number, "reply", parent, None, snippet.get("videoId"))
+        else:
+            video = snippet.get("videoId")
+            yield _comment(item, number, "comment", video, None, video)
+    else:
+        yield Skipped(resource, number)
+
+
+def _video(
+    video_id: str,
+    snippet: Mapping[str, Any],
+    statistics: Mapping[str, Any] | None,
+    number: int,
+    *,
+    escaped: bool,
+) -> Post:
+    title = snippet.get("title") or ""
+    description = snippet.get("description") or ""
+    if escaped:
+        title, description = html.unescape(title), html.unescape(description)
+    text = "\n\n".join(part for part in (title, description) if part) or None
+    metrics = None
+    if statistics:
+        metrics = Metrics(
+            likes=_count(statistics.get("likeCount")),
+            replies=_count(statistics.get("commentCount")),
+            views=_count(statistics.get("viewCount")),
+        )
+    return Post(
+        platform="youtube",
+        post_id=str(video_id),
+        author_id=snippet.get("channelId"),
+        author_name=snippet.get("channelTitle"),
+        created_at=parse_time(snippet.get("publishedAt")),
+        text=text,
+        source_lang=snippet.get("defaultLanguage") or snippet.get("defaultAudioLanguage"),
+        kind="post",
+        conversation_id=str(video_id),
+        urls=_links(description),
+        metrics=metrics,
+        record=number,
+    )
+
+
+def _thread(item: Mapping[str, Any], number: int) -> Iterator[Post]:
+    snippet = item["snippet"]
+    video = snippet.get("videoId")
+    top = snippet["topLevelComment"]
+    # The thread's channel is the video's channel when the thread is about a video.
+    video_owner = snippet.get("channelId") if video else None
+    first = _comment(
+        top, number, "comment", video, video_owner, video, snippet.get("totalReplyCount")
+    )
+    yield first
+    for reply in get_path(item, "replies", "comments") or ():
+        parent = get_path(reply, "snippet", "parentId") or first.post_id
+        parent_author = first.author_id if parent == first.post_id else None
+        yield _comment(reply, number, "reply", parent, parent_author, video)
+
+
+def _comment(
+    comment: Mapping[str, Any],
+    number: int,
+    kind: Literal["comment", "reply"],
+    parent_id: str | None,
+    parent_author_id: str | None,
+    video: str | None,
+    replies: object = None,
+) -> Post:
+    snippet = comment["snippet"]
+    text = snippet.get("textOriginal")
+    if text is None and snippet.get("textDisplay") is not None:
+        text = html_to_text(snippet["textDisplay"])
+    name = snippet.get("authorDisplayName")
+    return Post(
+        platform="youtube",
+        post_id=str(comment["id"]),
+        author_id=get_path(snippet, "authorChannelId", "value"),
+        # Display names became "@handle"s in 2023; older ones are free-form names.
+        author_handle=name[1:] if isinstance(name, str) and name.startswith("@") else None,
+        author_name=name,
+        created_at=parse_time(snippet.get("publishedAt")),
+        text=text or None,
+        kind=kind,
+        parent_id=parent_id,
+        parent_author_id=parent_author_id,
+        conversation_id=video or snippet.get("videoId"),
+        urls=_links(text or ""),
+        metrics=Metrics(likes=_count(snippet.get("likeCount")), replies=_count(replies)),
+        record=number,
+    )
+
+
+def _count(value: object) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, str)):
+        return int(value)
+    raise ValueError(f"not a count: {value!r}")
+
+
+def _links(text: str) -> list[str]:
+    if "http" not in text:
+        return []
+    links: list[str] = []
+    for token in text.split():
+        start = token.find("http")
+        if start < 0:
+            continue
+        url = token[start:].rstrip(_LINK_END)
+        if url.startswith(("http://", "https://")) and len(url) > 8 and url not in links:
+            links.append(url)
+    return links
+
+
+READER = Reader(
+    "youtube",
+    "YouTube Data API v3 responses: videos, search results, comment threads, comments",
+    sniff,
+    read,
+)

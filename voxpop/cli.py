@@ -1,0 +1,360 @@
+"""The `voxpop` command: thin shells over the library. Each command parses, calls, prints.
+
+Every command that reports takes `--json` and then prints exactly one JSON document on stdout;
+progress and warnings go to stderr.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import msgspec
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from voxpop.config import Settings
+from voxpop.errors import ConfigError, VoxpopError
+from voxpop.ingest import ingest as ingest_files
+from voxpop.sources import READERS
+from voxpop.store import Store
+
+stdout = Console(soft_wrap=True)
+stderr = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class VoxpopGroup(click.Group):
+    """Turns voxpop's own errors into a one-line message and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except VoxpopError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")(func)
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(msgspec.json.encode(value).decode() + "\n")
+
+
+def settings(ctx: click.Context) -> Settings:
+    value = ctx.find_object(Settings)
+    assert value is not None
+    return value
+
+
+@contextmanager
+def open_store(ctx: click.Context, *, read_only: bool = False) -> Iterator[Store]:
+    with Store(settings(ctx).db, read_only=read_only) as store:
+        yield store
+
+
+def print_table(title: str, rows: Mapping[str, Any]) -> None:
+    table = Table(title=title, show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    for key, value in rows.items():
+        table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
+    stdout.print(table)
+
+
+@click.group(cls=VoxpopGroup)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Database file (default: $VOXPOP_DB, `db` in voxpop.toml, or ./voxpop.duckdb).",
+)
+@click.version_option(package_name="voxpop")
+@click.pass_context
+def cli(ctx: click.Context, db: Path | None) -> None:
+    """voxpop: a public-opinion observatory over public posts and news."""
+    ctx.obj = Settings(db=db) if db else Settings()
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "format_name", help="Read every file as this format (see `formats`).")
+@click.option("--collection", help="A name for what these files are, stored with each post.")
+@click.option(
+    "--map",
+    "column_map",
+    help="Generic CSV/JSONL column map, e.g. text=body,author_id=user,created_at=ts.",
+)
+@click.option(
+    "--pseudonymize",
+    is_flag=True,
+    help="Replace author ids and handles by keyed hashes (key from VOXPOP_KEY).",
+)
+@json_option
+@click.pass_context
+def ingest(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    format_name: str | None,
+    collection: str | None,
+    column_map: str | None,
+    pseudonymize: bool,
+    as_json: bool,
+) -> None:
+    """Read files or directories of posts into the database.
+
+    Formats are recognised by content; gzip, zstd and bz2 files are read transparently.
+    Re-ingesting a file adds nothing; unreadable records go to dead letters.
+    """
+    key = settings(ctx).pseudonymize_key() if pseudonymize else None
+    mapping = parse_column_map(column_map) if column_map else None
+    with open_store(ctx) as store, ingest_progress() as progress:
+        report = ingest_files(
+            store,
+            paths,
+            format=format_name,
+            column_map=mapping,
+            collection=collection,
+            pseudonymize_key=key,
+            progress=progress,
+        )
+    for error in report.errors:
+        stderr.print(f"[yellow]skipped[/] {error.error}")
+    if as_json:
+        print_json({"summary": report.summary(), "runs": report.runs, "errors": report.errors})
+    else:
+        table = Table(title="Ingested", title_justify="left")
+        for column in ("file", "format", "posts", "context", "new", "dead letters", "skipped"):
+            table.add_column(column, justify="left" if column in ("file", "format") else "right")
+        for run in report.runs:
+            skipped = ", ".join(f"{k} {v:,}" for k, v in sorted(run.skipped.items()))
+            table.add_row(
+                run.file,
+                run.format,
+                f"{run.posts_read:,}",
+                f"{run.context_read:,}",
+                f"{run.posts_new:,}",
+                f"{run.dead_letters:,}",
+                skipped or "",
+            )
+        stdout.print(table)
+        summary = report.summary()
+        stdout.print(
+            f"{summary['posts_read']:,} posts, {summary['context_read']:,} context posts, "
+            f"{summary['posts_new']:,} new, {summary['dead_letters']:,} dead letters "
+            f"in {summary['seconds']} s ({summary['posts_per_second']:,} posts/s)"
+        )
+        for run in report.runs:
+            if run.posts_read == 0 and run.context_read == 0 and run.skipped:
+                what = ", ".join(sorted(run.skipped))
+                stderr.print(f"[yellow]note[/] {run.file} holds no posts (only: {what})")
+    if report.errors and not report.runs:
+        ctx.exit(1)
+
+
+def parse_column_map(text: str) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for pair in text.split(","):
+        field, sep, column = pair.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            raise ConfigError(f"--map: {pair!r} is not FIELD=COLUMN (e.g. text=body)")
+        mapping[field.strip()] = column.strip()
+    return mapping
+
+
+@contextmanager
+def ingest_progress() -> Iterator[Callable[[str, int, int, int], None]]:
+    """A Rich progress bar (on stderr, terminals only): bytes read and posts/s per file."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TextColumn("{task.fields[posts]:,} posts"),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=stderr, disable=not stderr.is_terminal) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def update(file: str, done: int, total: int, posts: int) -> None:
+            if file not in tasks:
+                tasks[file] = bar.add_task(Path(file).name, total=total, posts=0, rate="")
+            task = tasks[file]
+            elapsed = bar.tasks[task].elapsed or 0.0
+            rate = f"{posts / elapsed:,.0f} posts/s" if elapsed else ""
+            bar.update(task, completed=done, posts=posts, rate=rate)
+
+        yield update
+
+
+@cli.command()
+@json_option
+@click.pass_context
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """Counts of posts, context posts and dead letters, by platform, kind, language, collection."""
+    with open_store(ctx, read_only=True) as store:
+        result = store.stats()
+    if as_json:
+        print_json(result)
+        return
+    scalars = {k: v for k, v in result.items() if not isinstance(v, dict)}
+    print_table("voxpop", scalars)
+    for key, counts in result.items():
+        if isinstance(counts, dict) and counts:
+            print_table(key.replace("_", " "), dict(list(counts.items())[:20]))
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "format_name",
+    type=click.Choice(["parquet", "csv", "jsonl"]),
+    default="parquet",
+    show_default=True,
+)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--include-context", is_flag=True, help="Also export posts seen only as references.")
+@json_option
+@click.pass_context
+def export(
+    ctx: click.Context, format_name: str, out: Path, include_context: bool, as_json: bool
+) -> None:
+    """Write the posts to Parquet, CSV or JSON lines."""
+    with open_store(ctx, read_only=True) as store:
+        rows = store.export(out, format_name, include_context=include_context)  # type: ignore[arg-type]
+    if as_json:
+        print_json({"file": str(out), "format": format_name, "rows": rows})
+    else:
+        stdout.print(f"wrote {rows:,} posts to {out}")
+
+
+@cli.command("dead-letters")
+@click.option("--limit", type=int, default=50, show_default=True)
+@json_option
+@click.pass_context
+def dead_letters(ctx: click.Context, limit: int, as_json: bool) -> None:
+    """Records that could not be read: file, record number, reason and raw text."""
+    with open_store(ctx, read_only=True) as store:
+        rows = store.dead_letters(limit).to_pylist()
+    if as_json:
+        print_json({"dead_letters": rows})
+        return
+    table = Table(title="Dead letters", title_justify="left")
+    for column in ("file", "record", "reason", "raw"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        raw = (row["raw"] or "")[:80]
+        table.add_row(row["file"], str(row["record"]), row["reason"], raw)
+    stdout.print(table)
+
+
+@cli.command()
+@json_option
+def formats(as_json: bool) -> None:
+    """The input formats voxpop reads, in detection order."""
+    rows = [{"name": r.name, "description": r.description} for r in READERS]
+    if as_json:
+        print_json({"formats": rows})
+        return
+    table = Table(title="Formats (detected by content, in this order)", title_justify="left")
+    table.add_column("name", style="bold")
+    table.add_column("description")
+    for row in rows:
+        table.add_row(row["name"], row["description"])
+    stdout.print(table)
+
+
+@cli.command()
+@click.option(
+    "--ids",
+    "ids_file",
+    required=True,
+    type=click.File("r"),
+    help="File of post ids, one per line, or PLATFORM<TAB>POST_ID; - for stdin.",
+)
+@click.option("--platform", help="The platform of ids given without one.")
+@json_option
+@click.pass_context
+def purge(ctx: click.Context, ids_file: Any, platform: str | None, as_json: bool) -> None:
+    """Remove posts and everything derived from them, and keep them out of later ingests."""
+    keys: list[tuple[str, str]] = []
+    for number, line in enumerate(ids_file, start=1):
+        line = line.strip()
+        if not line:
+            continue
+        if "\t" in line:
+            plat, _, post_id = line.partition("\t")
+            keys.append((plat.strip(), post_id.strip()))
+        elif platform:
+            keys.append((platform, line))
+        else:
+            raise ConfigError(
+                f"--ids line {number}: {line!r} names no platform; use PLATFORM<TAB>ID "
+                "or give --platform"
+            )
+    with open_store(ctx) as store, store.transaction():
+        removed = store.purge(keys, reason="voxpop purge")
+    if as_json:
+        print_json({"requested": len(keys), "removed": removed})
+    else:
+        stdout.print(f"removed {removed:,} of {len(keys):,} requested posts")
+
+
+@cli.command()
+@click.option("--posts", type=int, default=50_000, show_default=True)
+@click.option("--accounts", type=int, help="Number of accounts [default: posts/20].")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--days", type=float, default=7.0, show_default=True)
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "format_name",
+    type=click.Choice(["twitter-v2", "csv"]),
+    default="twitter-v2",
+    show_default=True,
+)
+@json_option
+def simulate(
+    posts: int,
+    accounts: int | None,
+    seed: int,
+    days: float,
+    out: Path,
+    format_name: str,
+    as_json: bool,
+) -> None:
+    """Write simulated multilingual traffic with planted ground truth (truth.json)."""
+    from voxpop.simulate import write_simulation
+
+    with Progress(console=stderr, disable=not stderr.is_terminal) as bar:
+        task = bar.add_task("simulating", total=posts)
+        summary = write_simulation(
+            out,
+            posts=posts,
+            accounts=accounts or max(posts // 20, 50),
+            seed=seed,
+            days=days,
+            format=format_name,  # type: ignore[arg-type]
+            progress=functools.partial(bar.update, task),
+        )
+    if as_json:
+        print_json(summary)
+    else:
+        print_table(
+            f"simulated into {out}",
+            {k: v for k, v in summary.items() if not isinstance(v, (dict, list))},
+        )

@@ -1,0 +1,429 @@
+"""The DuckDB store: posts, dead letters, ingest runs, deletions.
+
+One process owns the writer (DuckDB allows one writing process per file); others open the file
+read-only or read Parquet exports. Posts arrive as Arrow tables and are loaded in bulk:
+(platform, post_id) is the primary key, so re-ingesting adds nothing, and a post first seen
+only as a reference (context) is upgraded when it is later collected. Deleted posts leave a
+tombstone so that a later ingest of an old file cannot bring them back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+import duckdb
+import msgspec
+import pyarrow as pa
+
+from voxpop.errors import StoreError
+from voxpop.schema import METRIC_NAMES, POST_SCHEMA
+from voxpop.sources import DeadLetter
+
+__all__ = ["ExportFormat", "IngestRun", "Store", "UpsertResult"]
+
+ExportFormat = Literal["parquet", "csv", "jsonl"]
+
+_POST_COLUMNS = tuple(POST_SCHEMA.names)
+
+# Each entry upgrades the database by one version; never edit a released one, append.
+_MIGRATIONS: tuple[str, ...] = (
+    f"""
+    CREATE TABLE posts (
+        platform VARCHAR NOT NULL,
+        post_id VARCHAR NOT NULL,
+        author_id VARCHAR,
+        author_handle VARCHAR,
+        author_name VARCHAR,
+        created_at TIMESTAMPTZ,
+        text VARCHAR,
+        source_lang VARCHAR,
+        kind VARCHAR NOT NULL,
+        parent_id VARCHAR,
+        parent_author_id VARCHAR,
+        conversation_id VARCHAR,
+        urls VARCHAR[],
+        hashtags VARCHAR[],
+        mentions VARCHAR[],
+        metrics STRUCT({", ".join(f"{m} BIGINT" for m in METRIC_NAMES)}),
+        collection VARCHAR,
+        context BOOLEAN NOT NULL,
+        origin STRUCT(file VARCHAR, record BIGINT),
+        ingested_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp,
+        PRIMARY KEY (platform, post_id)
+    );
+    CREATE SEQUENCE ingest_run_ids;
+    CREATE TABLE ingest_runs (
+        run_id BIGINT PRIMARY KEY DEFAULT nextval('ingest_run_ids'),
+        file VARCHAR NOT NULL,
+        format VARCHAR NOT NULL,
+        collection VARCHAR,
+        started_at TIMESTAMPTZ NOT NULL,
+        finished_at TIMESTAMPTZ,
+        records_read BIGINT,
+        posts_read BIGINT,
+        context_read BIGINT,
+        posts_new BIGINT,
+        posts_upgraded BIGINT,
+        deletes BIGINT,
+        dead_letters BIGINT,
+        skipped JSON
+    );
+    CREATE TABLE dead_letters (
+        file VARCHAR NOT NULL,
+        record BIGINT NOT NULL,
+        reason VARCHAR NOT NULL,
+        raw VARCHAR,
+        run_id BIGINT,
+        created_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp,
+        PRIMARY KEY (file, record, reason)
+    );
+    CREATE TABLE deleted_posts (
+        platform VARCHAR NOT NULL,
+        post_id VARCHAR NOT NULL,
+        deleted_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp,
+        reason VARCHAR,
+        PRIMARY KEY (platform, post_id)
+    );
+    """,
+)
+
+
+class UpsertResult(msgspec.Struct, frozen=True):
+    new: int
+    upgraded: int
+
+
+class IngestRun(msgspec.Struct, kw_only=True):
+    """What one file's ingest did; recorded in `ingest_runs` and returned to callers."""
+
+    file: str
+    format: str
+    collection: str | None = None
+    started_at: datetime
+    finished_at: datetime | None = None
+    records_read: int = 0
+    posts_read: int = 0
+    context_read: int = 0
+    posts_new: int = 0
+    posts_upgraded: int = 0
+    deletes: int = 0
+    dead_letters: int = 0
+    skipped: dict[str, int] = {}
+    run_id: int | None = None
+
+
+class Store:
+    """A voxpop database file. Use as a context manager, or call `close()`."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        if read_only and not self.path.exists():
+            raise StoreError(f"{self.path}: no such database; ingest something first")
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise StoreError(f"{self.path}: cannot open the database: {exc}") from exc
+        self.read_only = read_only
+        # Times come back in UTC whatever the machine's zone, as stored.
+        self.con.execute("SET TimeZone = 'UTC'")
+        if not read_only:
+            self._migrate()
+        elif self.version() < len(_MIGRATIONS):
+            raise StoreError(
+                f"{self.path}: database is older than this voxpop; open it once to write"
+            )
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- schema -----------------------------------------------------------------------------
+
+    def version(self) -> int:
+        exists = self._row("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'voxpop_meta'")
+        if not exists or not exists[0]:
+            return 0
+        row = self._row("SELECT max(version) FROM voxpop_meta")
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def _migrate(self) -> None:
+        self.con.execute(
+            "CREATE TABLE IF NOT EXISTS voxpop_meta (version INTEGER, applied_at TIMESTAMPTZ)"
+        )
+        current = self.version()
+        if current > len(_MIGRATIONS):
+            raise StoreError(
+                f"{self.path}: written by a newer voxpop (schema {current}); upgrade voxpop"
+            )
+        for version, sql in enumerate(_MIGRATIONS[current:], start=current + 1):
+            with self.transaction():
+                self.con.execute(sql)
+                self.con.execute("INSERT INTO voxpop_meta VALUES (?, current_timestamp)", [version])
+
+    def transaction(self) -> _Transaction:
+        return _Transaction(self.con)
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def upsert_posts(self, batch: pa.Table) -> UpsertResult:
+        """Load a batch of posts: new ones inserted, context posts upgraded, the rest ignored.
+
+        Within the batch a collected copy wins over a context copy; tombstoned posts are dropped.
+        """
+        if batch.num_rows == 0:
+            return UpsertResult(new=0, upgraded=0)
+        con = self.con
+        con.register("_incoming", batch)
+        try:
+            self.con.execute(
+                """
+                CREATE OR REPLACE TEMP TABLE _batch AS
+                SELECT * FROM _incoming
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM deleted_posts d
+                    WHERE d.platform = _incoming.platform AND d.post_id = _incoming.post_id)
+                QUALIFY row_number() OVER (PARTITION BY platform, post_id ORDER BY context) = 1
+                """
+            )
+        finally:
+            con.unregister("_incoming")
+        upgraded = self._row(
+            """
+            SELECT count(*) FROM _batch b JOIN posts p USING (platform, post_id)
+            WHERE p.context AND NOT b.context
+            """
+        )
+        before = self._count("posts")
+        columns = ", ".join(_POST_COLUMNS)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in _POST_COLUMNS[2:])
+        self.con.execute(
+            f"""
+            INSERT INTO posts ({columns}) SELECT {columns} FROM _batch
+            ON CONFLICT (platform, post_id) DO UPDATE SET {updates}
+            WHERE posts.context AND NOT excluded.context
+            """
+        )
+        self.con.execute("DROP TABLE _batch")
+        return UpsertResult(
+            new=self._count("posts") - before, upgraded=int(upgraded[0]) if upgraded else 0
+        )
+
+    def add_dead_letters(
+        self, file: str, dead: Sequence[DeadLetter], run_id: int | None = None
+    ) -> None:
+        if not dead:
+            return
+        table = pa.table(
+            {
+                "file": pa.array([file] * len(dead), pa.string()),
+                "record": pa.array([d.record for d in dead], pa.int64()),
+                "reason": pa.array([d.reason for d in dead], pa.string()),
+                "raw": pa.array([d.raw for d in dead], pa.string()),
+                "run_id": pa.array([run_id] * len(dead), pa.int64()),
+            }
+        )
+        self.con.register("_dead", table)
+        try:
+            self.con.execute(
+                """
+                INSERT INTO dead_letters (file, record, reason, raw, run_id)
+                SELECT DISTINCT ON (file, record, reason) * FROM _dead
+                ON CONFLICT DO NOTHING
+                """
+            )
+        finally:
+            self.con.unregister("_dead")
+
+    def purge(self, keys: Iterable[tuple[str, str]], reason: str) -> int:
+        """Remove posts and every row derived from them, and remember the deletion.
+
+        `keys` are (platform, post_id) pairs. Derived rows are those of any table keyed by
+        (platform, post_id), so analyses that store per-post results are purged too.
+        Returns the number of posts removed.
+        """
+        pairs = list(dict.fromkeys(keys))
+        if not pairs:
+            return 0
+        table = pa.table(
+            {
+                "platform": pa.array([p for p, _ in pairs], pa.string()),
+                "post_id": pa.array([i for _, i in pairs], pa.string()),
+            }
+        )
+        con = self.con
+        con.register("_purge", table)
+        try:
+            before = self._count("posts")
+            for name in self._post_keyed_tables():
+                self.con.execute(
+                    f"""DELETE FROM "{name}" t USING _purge k
+                    WHERE t.platform = k.platform AND t.post_id = k.post_id"""
+                )
+            self.con.execute(
+                """
+                INSERT INTO deleted_posts (platform, post_id, reason)
+                SELECT DISTINCT platform, post_id, ? FROM _purge ON CONFLICT DO NOTHING
+                """,
+                [reason],
+            )
+            return before - self._count("posts")
+        finally:
+            con.unregister("_purge")
+
+    def _post_keyed_tables(self) -> list[str]:
+        rows = self.con.execute(
+            """
+            SELECT c.table_name FROM duckdb_columns() c
+            JOIN duckdb_tables() t USING (database_name, schema_name, table_name)
+            WHERE c.schema_name = 'main' AND NOT t.temporary
+              AND c.column_name IN ('platform', 'post_id') AND c.table_name <> 'deleted_posts'
+            GROUP BY c.table_name HAVING count(*) = 2 ORDER BY c.table_name
+            """
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def start_run(self, file: str, format: str, collection: str | None) -> IngestRun:
+        run = IngestRun(
+            file=file, format=format, collection=collection, started_at=datetime.now(UTC)
+        )
+        row = self._row(
+            "INSERT INTO ingest_runs (file, format, collection, started_at) VALUES (?, ?, ?, ?) "
+            "RETURNING run_id",
+            [file, format, collection, run.started_at],
+        )
+        assert row is not None
+        run.run_id = int(row[0])
+        return run
+
+    def finish_run(self, run: IngestRun) -> None:
+        run.finished_at = datetime.now(UTC)
+        self.con.execute(
+            """
+            UPDATE ingest_runs SET finished_at = ?, records_read = ?, posts_read = ?,
+                context_read = ?, posts_new = ?, posts_upgraded = ?, deletes = ?,
+                dead_letters = ?, skipped = ?
+            WHERE run_id = ?
+            """,
+            [
+                run.finished_at,
+                run.records_read,
+                run.posts_read,
+                run.context_read,
+                run.posts_new,
+                run.posts_upgraded,
+                run.deletes,
+                run.dead_letters,
+                json.dumps(run.skipped),
+                run.run_id,
+            ],
+        )
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def _row(self, sql: str, params: list[Any] | None = None) -> tuple[Any, ...] | None:
+        """The first row of a query, reading the result to its end as DuckDB requires."""
+        rows = self.con.execute(sql, params).fetchall()
+        return rows[0] if rows else None
+
+    def _count(self, table: str, where: str = "TRUE") -> int:
+        row = self._row(f"SELECT count(*) FROM {table} WHERE {where}")
+        return int(row[0]) if row else 0
+
+    def posts(self, *, include_context: bool = False) -> duckdb.DuckDBPyRelation:
+        """The posts as a DuckDB relation (`.to_arrow_table()`, `.df()`, or more SQL on top)."""
+        relation = self.con.table("posts")
+        return relation if include_context else relation.filter("NOT context")
+
+    def stats(self) -> dict[str, Any]:
+        """Counts for `voxpop stats`: collected posts only, unless a key says otherwise."""
+        con = self.con
+
+        def breakdown(column: str) -> dict[str, int]:
+            rows = self.con.execute(
+                f"""SELECT coalesce({column}, '(unknown)') AS k, count(*) AS n FROM posts
+                WHERE NOT context GROUP BY k ORDER BY n DESC, k"""
+            ).fetchall()
+            return {str(k): int(n) for k, n in rows}
+
+        span = self._row("SELECT min(created_at), max(created_at) FROM posts WHERE NOT context")
+        first, last = span if span else (None, None)
+        return {
+            "database": str(self.path),
+            "posts": self._count("posts", "NOT context"),
+            "context_posts": self._count("posts", "context"),
+            "dead_letters": self._count("dead_letters"),
+            "deleted_posts": self._count("deleted_posts"),
+            "ingest_runs": self._count("ingest_runs"),
+            "first_post_at": first.isoformat() if first else None,
+            "last_post_at": last.isoformat() if last else None,
+            "by_platform": breakdown("platform"),
+            "by_kind": breakdown("kind"),
+            "by_source_lang": breakdown("source_lang"),
+            "by_collection": breakdown("collection"),
+        }
+
+    def dead_letters(self, limit: int | None = None) -> pa.Table:
+        query = "SELECT file, record, reason, raw, run_id, created_at FROM dead_letters"
+        query += " ORDER BY file, record"
+        if limit is not None:
+            return self.con.sql(query + " LIMIT ?", params=[limit]).to_arrow_table()
+        return self.con.sql(query).to_arrow_table()
+
+    def ingest_runs(self) -> pa.Table:
+        return self.con.sql("SELECT * FROM ingest_runs ORDER BY run_id").to_arrow_table()
+
+    def export(self, out: Path, format: ExportFormat, *, include_context: bool = False) -> int:
+        """Write the posts to Parquet, CSV or JSON lines; returns the number of rows written.
+
+        Parquet and JSON lines keep lists and structs; CSV flattens metrics and origin into
+        columns and writes lists as JSON arrays, so any CSV reader gets one value per cell.
+        """
+        where = "TRUE" if include_context else "NOT context"
+        if format == "csv":
+            lists = ("urls", "hashtags", "mentions")
+            select = ", ".join(
+                f"to_json({c}) AS {c}" if c in lists else c
+                for c in _POST_COLUMNS
+                if c not in ("metrics", "origin")
+            )
+            select += ", " + ", ".join(f"metrics.{m} AS {m}" for m in METRIC_NAMES)
+            select += ", origin.file AS origin_file, origin.record AS origin_record"
+        else:
+            select = ", ".join(_POST_COLUMNS)
+        query = f"SELECT {select} FROM posts WHERE {where} ORDER BY created_at, platform, post_id"
+        options = {"parquet": "FORMAT parquet", "csv": "FORMAT csv, HEADER", "jsonl": "FORMAT json"}
+        literal = "'" + str(out).replace("'", "''") + "'"
+        count = self._count("posts", where)
+        self.con.execute(f"COPY ({query}) TO {literal} ({options[format]})")
+        return count
+
+
+class _Transaction:
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def __enter__(self) -> None:
+        self.con.execute("BEGIN TRANSACTION")
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.con.execute("ROLLBACK" if exc_type else "COMMIT")
