@@ -38,11 +38,11 @@ pytest: $(VENV)/.installed-dev
 test: lint pytest
 
 docs: $(VENV)/.installed-dev
-	$(BIN)/python -m tests.cli_reference > docs/cli.md
+	$(BIN)/python tests/test_docs.py
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
-	$(BIN)/python bench/ingest.py
+	$(BIN)/python -m bench.ingest
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .mypy_cache .ruff_cache .pytest_cache

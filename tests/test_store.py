@@ -114,7 +114,7 @@ def test_database_persists_and_opens_read_only(tmp_path: Path) -> None:
         store.upsert_posts(posts_to_table([make_post("1")]))
     with Store(path, read_only=True) as reader:
         assert reader.stats()["posts"] == 1
-        assert reader.version() == 1
+        assert reader.version() == 2
         with pytest.raises(duckdb.Error):
             reader.upsert_posts(posts_to_table([make_post("2")]))
 

@@ -8,11 +8,14 @@ recorded. A file that cannot be read is reported and the others still go in.
 from __future__ import annotations
 
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import msgspec
+import pyarrow as pa
+import zstandard
 
 from voxpop.errors import FormatError
 from voxpop.privacy import pseudonymize
@@ -94,6 +97,35 @@ def ingest(
     return report
 
 
+# What Arrow raises for a value that does not fit the schema (a lone surrogate in a string is a
+# UnicodeEncodeError).
+_UNFIT = (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError, UnicodeEncodeError)
+
+
+def _posts_table(
+    posts: list[Post], file: str, collection: str | None, dead: list[DeadLetter]
+) -> pa.Table:
+    """The batch as Arrow; a post whose values do not fit the schema becomes a dead letter.
+
+    Readers build posts from untrusted input, so a value of the wrong type (or a count beyond
+    64 bits) must cost that one post, not the batch.
+    """
+    try:
+        return posts_to_table(posts, file=file, collection=collection)
+    except _UNFIT:
+        pass
+    good: list[Post] = []
+    for post in posts:
+        try:
+            posts_to_table([post])
+        except _UNFIT as exc:
+            reason = f"invalid post: {exc}"
+            dead.append(DeadLetter(record=post.record, reason=reason, raw=repr(post)))
+        else:
+            good.append(post)
+    return posts_to_table(good, file=file, collection=collection)
+
+
 def _ingest_file(
     store: Store,
     path: Path,
@@ -112,7 +144,7 @@ def _ingest_file(
     last_record = -1
 
     def flush() -> None:
-        table = posts_to_table(posts, file=file, collection=collection)
+        table = _posts_table(posts, file, collection, dead)
         if key is not None:
             table = pseudonymize(table, key)
         with store.transaction():
@@ -130,26 +162,32 @@ def _ingest_file(
         deletes.clear()
 
     with path.open("rb") as raw, decompress(raw) as stream:
-        for item in reader.read(stream):
-            if item.record != last_record:
-                run.records_read += 1
-                last_record = item.record
-            if isinstance(item, Post):
-                posts.append(item)
-                if item.context:
-                    run.context_read += 1
-                else:
-                    run.posts_read += 1
-                if len(posts) >= BATCH_SIZE:
-                    flush()
-                    if progress:
-                        progress(file, raw.tell(), size, run.posts_read + run.context_read)
-            elif isinstance(item, DeadLetter):
-                dead.append(item)
-            elif isinstance(item, Delete):
-                deletes.append(item)
-            elif isinstance(item, Skipped):
-                skipped[item.what] += 1
+        try:
+            for item in reader.read(stream):
+                if item.record != last_record:
+                    run.records_read += 1
+                    last_record = item.record
+                if isinstance(item, Post):
+                    posts.append(item)
+                    if item.context:
+                        run.context_read += 1
+                    else:
+                        run.posts_read += 1
+                    if len(posts) >= BATCH_SIZE:
+                        flush()
+                        if progress:
+                            progress(file, raw.tell(), size, run.posts_read + run.context_read)
+                elif isinstance(item, DeadLetter):
+                    dead.append(item)
+                elif isinstance(item, Delete):
+                    deletes.append(item)
+                elif isinstance(item, Skipped):
+                    skipped[item.what] += 1
+        except (OSError, EOFError, zlib.error, zstandard.ZstdError) as exc:
+            # A damaged compressed stream or a read error: keep what was read before it.
+            dead.append(
+                DeadLetter(record=last_record + 1, reason=f"unreadable input: {exc}", raw="")
+            )
         flush()
         if progress:
             progress(file, size, size, run.posts_read + run.context_read)

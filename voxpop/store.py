@@ -90,6 +90,40 @@ _MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (platform, post_id)
     );
     """,
+    # Enrichment: per-post annotations, keyed by (platform, post_id) so purge reaches them; each
+    # row names the model that made it, so a change of model is recomputed.
+    """
+    CREATE TABLE post_language (
+        platform VARCHAR NOT NULL,
+        post_id VARCHAR NOT NULL,
+        lang VARCHAR,
+        confidence FLOAT,
+        model VARCHAR NOT NULL,
+        PRIMARY KEY (platform, post_id)
+    );
+    CREATE TABLE post_sentiment (
+        platform VARCHAR NOT NULL,
+        post_id VARCHAR NOT NULL,
+        score FLOAT,
+        label VARCHAR,
+        model VARCHAR NOT NULL,
+        PRIMARY KEY (platform, post_id)
+    );
+    CREATE TABLE post_embedding (
+        platform VARCHAR NOT NULL,
+        post_id VARCHAR NOT NULL,
+        model VARCHAR NOT NULL,
+        vector FLOAT[] NOT NULL,
+        PRIMARY KEY (platform, post_id, model)
+    );
+    CREATE TABLE url_resolution (
+        url VARCHAR PRIMARY KEY,
+        resolved VARCHAR,
+        status INTEGER,
+        error VARCHAR,
+        resolved_at TIMESTAMPTZ NOT NULL
+    );
+    """,
 )
 
 

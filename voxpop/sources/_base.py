@@ -152,7 +152,8 @@ def iter_json_lines(stream: IO[bytes]) -> Iterator[tuple[int, Any] | DeadLetter]
             continue
         try:
             yield number, _json_decoder.decode(line)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+            # msgspec reports invalid UTF-8 inside a string as a UnicodeDecodeError.
             yield dead(number, f"invalid JSON: {exc}", line.rstrip(b"\r\n"))
 
 
@@ -243,7 +244,10 @@ def parse_time(value: object) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, (int, float)) or (isinstance(value, str) and _is_number(value)):
-        return datetime.fromtimestamp(float(value), tz=UTC)
+        try:
+            return datetime.fromtimestamp(float(value), tz=UTC)
+        except (OverflowError, OSError) as exc:
+            raise ValueError(f"timestamp out of range: {value!r}") from exc
     if isinstance(value, str):
         parsed = datetime.fromisoformat(value.strip())
         if parsed.tzinfo is None:

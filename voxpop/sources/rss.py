@@ -44,13 +44,13 @@ __all__ = ["READER", "html_to_text", "read", "sniff"]
 _WEB_SCHEMES = ("http://", "https://")
 _FEED_ROOTS = frozenset({"rss", "feed", "atom:feed", "rdf:rdf", "rdf"})
 
-# Tags that end a paragraph (a blank line) and tags that end a line.
+# Tags that set a paragraph apart (a blank line), that start a line, and that end one too.
 _PARAGRAPH_TAGS = frozenset(
     {"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "ul", "ol", "hr"}
 )
 _LINE_TAGS = frozenset({"br", "div", "li", "tr", "dt", "dd", "section", "article", "figure"})
+_BOX_TAGS = frozenset({"div", "section", "article", "figure"})
 _HIDDEN_TAGS = frozenset({"script", "style", "head", "title"})
-_SPACES = re.compile(r"[ \t\r\n\f\v]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
@@ -73,13 +73,13 @@ class _TextExtractor(HTMLParser):
             self._hidden = max(0, self._hidden - 1)
         elif tag in _PARAGRAPH_TAGS:
             self.parts.append("\n\n")
-        elif tag in _LINE_TAGS and tag != "br":
+        elif tag in _BOX_TAGS:
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
         if not self._hidden:
             # Source line breaks inside HTML are just spaces; breaks come from the tags.
-            self.parts.append(_SPACES.sub(" ", data))
+            self.parts.append(data.replace("\n", " "))
 
 
 def html_to_text(html: str) -> str:
@@ -89,7 +89,7 @@ def html_to_text(html: str) -> str:
     extractor = _TextExtractor()
     extractor.feed(html)
     extractor.close()
-    lines = (line.strip() for line in "".join(extractor.parts).split("\n"))
+    lines = (" ".join(line.split()) for line in "".join(extractor.parts).split("\n"))
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
@@ -122,8 +122,12 @@ def sniff(sample: Sample) -> bool:
 
 def read(stream: IO[bytes]) -> Iterator[Item]:
     data = stream.read()
-    # A stream, not bytes or a string: feedparser would try a string as a URL or a file name.
-    parsed = feedparser.parse(io.BytesIO(data))
+    try:
+        # A stream, not bytes or a string: feedparser would try a string as a URL or a file.
+        parsed = feedparser.parse(io.BytesIO(data))
+    except Exception as exc:  # a third-party parser on hostile input: never let it stop a run
+        yield dead(0, f"unreadable feed: feedparser failed: {exc!r}", data)
+        return
     entries: list[Any] = parsed.get("entries") or []
     if not entries:
         problem = parsed.get("bozo_exception")
@@ -142,7 +146,7 @@ def read(stream: IO[bytes]) -> Iterator[Item]:
 
 
 def _entry_post(
-    entry: Mapping[str, Any],
+    entry: dict[str, Any],
     number: int,
     feed_id: str | None,
     feed_title: str | None,
@@ -168,7 +172,7 @@ def _entry_post(
         if href and href.startswith(_WEB_SCHEMES) and href not in urls:
             urls.append(href)
     hashtags = [
-        term.lstrip("#") for tag in entry.get("tags") or () if (term := (tag.get("term") or ""))
+        term for tag in entry.get("tags") or () if (term := (tag.get("term") or "").lstrip("#"))
     ]
     detail = entry.get("title_detail") or entry.get("summary_detail") or {}
     return Post(
@@ -203,13 +207,14 @@ def _as_text(value: str, content_type: str | None) -> str:
     return html_to_text(value)
 
 
-def _entry_time(entry: Mapping[str, Any]) -> datetime | None:
+def _entry_time(entry: dict[str, Any]) -> datetime | None:
     for key in ("published", "updated", "created"):
-        parsed = entry.get(f"{key}_parsed")
+        # dict.get: feedparser's own get() maps a missing "updated" to "published", warning.
+        parsed = dict.get(entry, f"{key}_parsed")
         if parsed:
             return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
     for key in ("published", "updated", "created"):
-        raw = entry.get(key)
+        raw = dict.get(entry, key)
         if raw:
             return _loose_time(raw)
     return None

@@ -42,6 +42,7 @@ from voxpop.sources._base import (
     iter_json_values,
     parse_time,
 )
+from voxpop.sources.generic import int64
 from voxpop.sources.rss import html_to_text
 
 __all__ = ["READER", "read", "sniff"]
@@ -82,7 +83,7 @@ def read(stream: IO[bytes]) -> Iterator[Item]:
             number += 1
             try:
                 yield from _item(item, number)
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
                 yield dead(number, f"unreadable YouTube item: {exc!r}", json.dumps(item))
 
 
@@ -92,26 +93,24 @@ def _item(item: Mapping[str, Any], number: int) -> Iterator[Item]:
         raise ValueError(f"not a YouTube resource (kind {kind!r})")
     resource = kind.removeprefix(_PREFIX)
     if resource == "video":
-        yield _video(item["id"], item["snippet"], item.get("statistics"), number, escaped=False)
+        yield _video(_id(item, "id"), item["snippet"], item.get("statistics"), number, False)
     elif resource == "searchResult":
-        found = item["id"]
-        found_kind = found["kind"].removeprefix(_PREFIX)
+        found_kind = (_str(item, "id", "kind") or "").removeprefix(_PREFIX)
         if found_kind == "video":
-            yield _video(found["videoId"], item["snippet"], None, number, escaped=True)
+            yield _video(_id(item, "id", "videoId"), item["snippet"], None, number, True)
         else:
-            yield Skipped(found_kind, number)
+            yield Skipped(_noun(found_kind or "search result"), number)
     elif resource == "commentThread":
         yield from _thread(item, number)
     elif resource == "comment":
-        snippet = item["snippet"]
-        parent = snippet.get("parentId")
+        video = _str(item, "snippet", "videoId")
+        parent = _str(item, "snippet", "parentId")
         if parent:
-            yield _comment(item, number, "reply", parent, None, snippet.get("videoId"))
+            yield _comment(item, number, "reply", parent, None, video)
         else:
-            video = snippet.get("videoId")
             yield _comment(item, number, "comment", video, None, video)
     else:
-        yield Skipped(resource, number)
+        yield Skipped(_noun(resource), number)
 
 
 def _video(
@@ -119,11 +118,10 @@ def _video(
     snippet: Mapping[str, Any],
     statistics: Mapping[str, Any] | None,
     number: int,
-    *,
     escaped: bool,
 ) -> Post:
-    title = snippet.get("title") or ""
-    description = snippet.get("description") or ""
+    title = _str(snippet, "title") or ""
+    description = _str(snippet, "description") or ""
     if escaped:
         title, description = html.unescape(title), html.unescape(description)
     text = "\n\n".join(part for part in (title, description) if part) or None
@@ -136,14 +134,14 @@ def _video(
         )
     return Post(
         platform="youtube",
-        post_id=str(video_id),
-        author_id=snippet.get("channelId"),
-        author_name=snippet.get("channelTitle"),
-        created_at=parse_time(snippet.get("publishedAt")),
+        post_id=video_id,
+        author_id=_str(snippet, "channelId"),
+        author_name=_str(snippet, "channelTitle"),
+        created_at=parse_time(_str(snippet, "publishedAt")),
         text=text,
-        source_lang=snippet.get("defaultLanguage") or snippet.get("defaultAudioLanguage"),
+        source_lang=_str(snippet, "defaultLanguage") or _str(snippet, "defaultAudioLanguage"),
         kind="post",
-        conversation_id=str(video_id),
+        conversation_id=video_id,
         urls=_links(description),
         metrics=metrics,
         record=number,
@@ -152,16 +150,16 @@ def _video(
 
 def _thread(item: Mapping[str, Any], number: int) -> Iterator[Post]:
     snippet = item["snippet"]
-    video = snippet.get("videoId")
-    top = snippet["topLevelComment"]
+    video = _str(snippet, "videoId")
     # The thread's channel is the video's channel when the thread is about a video.
-    video_owner = snippet.get("channelId") if video else None
+    video_owner = _str(snippet, "channelId") if video else None
+    replies = snippet.get("totalReplyCount")
     first = _comment(
-        top, number, "comment", video, video_owner, video, snippet.get("totalReplyCount")
+        snippet["topLevelComment"], number, "comment", video, video_owner, video, replies
     )
     yield first
     for reply in get_path(item, "replies", "comments") or ():
-        parent = get_path(reply, "snippet", "parentId") or first.post_id
+        parent = _str(reply, "snippet", "parentId") or first.post_id
         parent_author = first.author_id if parent == first.post_id else None
         yield _comment(reply, number, "reply", parent, parent_author, video)
 
@@ -176,34 +174,56 @@ def _comment(
     replies: object = None,
 ) -> Post:
     snippet = comment["snippet"]
-    text = snippet.get("textOriginal")
-    if text is None and snippet.get("textDisplay") is not None:
-        text = html_to_text(snippet["textDisplay"])
-    name = snippet.get("authorDisplayName")
+    text = _str(snippet, "textOriginal")
+    if text is None and (display := _str(snippet, "textDisplay")) is not None:
+        text = html_to_text(display)
+    name = _str(snippet, "authorDisplayName")
     return Post(
         platform="youtube",
-        post_id=str(comment["id"]),
-        author_id=get_path(snippet, "authorChannelId", "value"),
+        post_id=_id(comment, "id"),
+        author_id=_str(snippet, "authorChannelId", "value"),
         # Display names became "@handle"s in 2023; older ones are free-form names.
-        author_handle=name[1:] if isinstance(name, str) and name.startswith("@") else None,
+        author_handle=name[1:] if name and name.startswith("@") else None,
         author_name=name,
-        created_at=parse_time(snippet.get("publishedAt")),
-        text=text or None,
+        created_at=parse_time(_str(snippet, "publishedAt")),
+        text=text,
         kind=kind,
         parent_id=parent_id,
         parent_author_id=parent_author_id,
-        conversation_id=video or snippet.get("videoId"),
+        conversation_id=video or _str(snippet, "videoId"),
         urls=_links(text or ""),
         metrics=Metrics(likes=_count(snippet.get("likeCount")), replies=_count(replies)),
         record=number,
     )
 
 
+def _str(record: Mapping[str, Any], *path: str) -> str | None:
+    """A text field; None when absent or empty; a dead letter when it is not text."""
+    value = get_path(record, *path)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{'.'.join(path)} is not text: {value!r}")
+    return value
+
+
+def _id(record: Mapping[str, Any], *path: str) -> str:
+    value = _str(record, *path)
+    if value is None:
+        raise ValueError(f"no {'.'.join(path)}")
+    return value
+
+
+def _noun(resource: str) -> str:
+    """ "playlistItem" -> "playlist item"."""
+    return "".join(f" {c.lower()}" if c.isupper() else c for c in resource)
+
+
 def _count(value: object) -> int | None:
     if value is None or value == "":
         return None
-    if isinstance(value, (int, str)):
-        return int(value)
+    if isinstance(value, (int, str)) and not isinstance(value, bool):
+        return int64(int(value))
     raise ValueError(f"not a count: {value!r}")
 
 

@@ -1,0 +1,230 @@
+"""Ingest end to end on real DuckDB files, through the library and the CLI."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import zstandard
+from click.testing import CliRunner
+
+from voxpop.cli import cli
+from voxpop.ingest import ingest
+from voxpop.store import Store
+
+
+def tweet(i: int, author: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": str(1000 + i),
+        "text": f"post number {i} #tag{i % 3} https://t.co/x{i}",
+        "author_id": author,
+        "created_at": f"2026-03-02T10:{i % 60:02d}:00.000Z",
+        "lang": "en",
+        "conversation_id": str(1000 + i),
+        "entities": {
+            "hashtags": [{"start": 15, "end": 20, "tag": f"tag{i % 3}"}],
+            "urls": [{"url": f"https://t.co/x{i}", "expanded_url": f"https://news.example/{i}"}],
+        },
+        "public_metrics": {
+            "retweet_count": i,
+            "reply_count": 0,
+            "like_count": 2 * i,
+            "quote_count": 0,
+        },
+        **extra,
+    }
+
+
+USERS = [
+    {"id": "11", "username": "alice", "name": "Alice"},
+    {"id": "12", "username": "bob", "name": "Bob"},
+]
+
+
+def page(tweets: list[dict[str, Any]], referenced: list[dict[str, Any]] = ()) -> str:  # type: ignore[assignment]
+    return json.dumps(
+        {
+            "data": tweets,
+            "includes": {"users": USERS, "tweets": list(referenced)},
+            "meta": {"result_count": len(tweets)},
+            "__twarc": {"url": "https://api.twitter.com/2/tweets/search/all", "version": "2.14.0"},
+        }
+    )
+
+
+def write_pages(path: Path, pages: list[str]) -> Path:
+    path.write_text("\n".join(pages) + "\n")
+    return path
+
+
+@pytest.fixture
+def pages_file(tmp_path: Path) -> Path:
+    original = tweet(99, "12")
+    repost = tweet(
+        5,
+        "11",
+        referenced_tweets=[{"type": "retweeted", "id": original["id"]}],
+        text="RT @bob: post number 99",
+    )
+    first = [tweet(i, "11" if i % 2 else "12") for i in range(5)] + [repost]
+    second = [tweet(i, "12") for i in range(10, 14)]
+    return write_pages(tmp_path / "pages.jsonl", [page(first, [original]), page(second)])
+
+
+def counts(store: Store) -> tuple[int, int, int]:
+    stats = store.stats()
+    return stats["posts"], stats["context_posts"], stats["dead_letters"]
+
+
+def test_ingest_and_reingest(tmp_path: Path, pages_file: Path) -> None:
+    with Store(tmp_path / "db.duckdb") as store:
+        report = ingest(store, [pages_file], collection="test")
+        (run,) = report.runs
+        assert (run.format, run.posts_read, run.context_read, run.posts_new) == (
+            "twitter-v2",
+            10,
+            1,
+            11,
+        )
+        assert counts(store) == (10, 1, 0)
+        again = ingest(store, [pages_file])
+        assert again.runs[0].posts_new == 0
+        assert counts(store) == (10, 1, 0)
+        runs = store.ingest_runs().to_pylist()
+        assert [r["posts_new"] for r in runs] == [11, 0]
+        assert runs[0]["collection"] == "test" and runs[0]["finished_at"] is not None
+        repost = store.con.execute(
+            "SELECT kind, parent_id, author_handle, origin.record FROM posts WHERE post_id = '1005'"
+        ).fetchall()
+        assert repost == [("repost", "1099", "alice", 1)]
+
+
+def test_truncated_last_line_is_a_dead_letter(tmp_path: Path, pages_file: Path) -> None:
+    text = pages_file.read_text()
+    cut = write_pages(tmp_path / "cut.jsonl", [text.rstrip("\n")[:-40]])
+    with Store(tmp_path / "db.duckdb") as store:
+        ingest(store, [cut])
+        assert counts(store) == (6, 1, 1)
+        (dead,) = store.dead_letters().to_pylist()
+        assert dead["record"] == 2 and "JSON" in dead["reason"]
+        assert dead["raw"].startswith('{"data"')
+
+
+@pytest.mark.parametrize(
+    "compress",
+    [gzip.compress, bz2.compress, lambda b: zstandard.ZstdCompressor().compress(b)],
+    ids=["gzip", "bz2", "zstd"],
+)
+def test_compressed_files_and_directories(tmp_path: Path, pages_file: Path, compress: Any) -> None:
+    folder = tmp_path / "in" / "nested"
+    folder.mkdir(parents=True)
+    (folder / "data.bin").write_bytes(compress(pages_file.read_bytes()))
+    (folder / ".hidden.jsonl").write_bytes(pages_file.read_bytes())
+    with Store(tmp_path / "db.duckdb") as store:
+        report = ingest(store, [tmp_path / "in"])
+        assert [r.format for r in report.runs] == ["twitter-v2"]
+        assert counts(store) == (10, 1, 0)
+
+
+def test_unrecognised_file_is_reported_and_the_rest_ingested(
+    tmp_path: Path, pages_file: Path
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    pages_file.rename(folder / "pages.jsonl")
+    (folder / "notes.txt").write_text("just some notes\nnothing here\n")
+    runner = CliRunner()
+    db = str(tmp_path / "db.duckdb")
+    result = runner.invoke(cli, ["--db", db, "ingest", str(folder), "--json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["summary"]["posts_read"] == 10
+    assert [e["file"] for e in document["errors"]] == [str(folder / "notes.txt")]
+    assert "no reader recognises" in document["errors"][0]["error"]
+
+
+def run_json(args: list[str], **env: str) -> Any:
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_cli_json_documents(tmp_path: Path, pages_file: Path) -> None:
+    db = str(tmp_path / "db.duckdb")
+    ingested = run_json(["--db", db, "ingest", str(pages_file), "--json"])
+    assert ingested["summary"]["posts_new"] == 11
+    stats = run_json(["--db", db, "stats", "--json"])
+    assert (stats["posts"], stats["context_posts"]) == (10, 1)
+    assert stats["by_kind"] == {"post": 9, "repost": 1}
+    assert stats["by_platform"] == {"twitter": 10}
+    assert stats["first_post_at"].startswith("2026-03-02T10:00")
+    out = tmp_path / "posts.parquet"
+    assert run_json(["--db", db, "export", "--out", str(out), "--json"])["rows"] == 10
+    formats = run_json(["formats", "--json"])["formats"]
+    assert formats[0]["name"] == "twitter-v2" and len(formats) >= 12
+    assert run_json(["--db", db, "dead-letters", "--json"]) == {"dead_letters": []}
+
+
+def test_db_from_environment(tmp_path: Path, pages_file: Path) -> None:
+    db = tmp_path / "env.duckdb"
+    run_json(["ingest", str(pages_file), "--json"], VOXPOP_DB=str(db))
+    assert db.exists()
+    assert run_json(["stats", "--json"], VOXPOP_DB=str(db))["posts"] == 10
+
+
+def test_pseudonymize_consistent_across_files_and_runs(tmp_path: Path) -> None:
+    a = write_pages(tmp_path / "a.jsonl", [page([tweet(1, "11")])])
+    b = write_pages(tmp_path / "b.jsonl", [page([tweet(2, "11"), tweet(3, "12")])])
+    db = str(tmp_path / "db.duckdb")
+    key = {"VOXPOP_KEY": "test key that is long enough"}
+    run_json(["--db", db, "ingest", str(a), "--pseudonymize", "--json"], **key)
+    run_json(["--db", db, "ingest", str(b), "--pseudonymize", "--json"], **key)
+    with Store(db, read_only=True) as store:
+        rows = store.con.execute(
+            "SELECT post_id, author_id, author_handle, author_name FROM posts ORDER BY post_id"
+        ).fetchall()
+    assert rows[0][1] == rows[1][1] != rows[2][1]
+    assert rows[0][2] == rows[1][2]
+    assert all(r[1] not in ("11", "12") and r[2] not in ("alice", "bob") for r in rows)
+    assert all(r[3] is None for r in rows)
+    refused = CliRunner().invoke(cli, ["--db", db, "ingest", str(a), "--pseudonymize"])
+    assert refused.exit_code == 1 and "VOXPOP_KEY" in refused.output
+
+
+def test_purge_from_ids_file(tmp_path: Path, pages_file: Path) -> None:
+    db = str(tmp_path / "db.duckdb")
+    run_json(["--db", db, "ingest", str(pages_file), "--json"])
+    ids = tmp_path / "ids.txt"
+    ids.write_text("1000\ntwitter\t1001\n\n4040\n")
+    purged = run_json(["--db", db, "purge", "--ids", str(ids), "--platform", "twitter", "--json"])
+    assert purged == {"requested": 3, "removed": 2}
+    run_json(["--db", db, "ingest", str(pages_file), "--json"])
+    assert run_json(["--db", db, "stats", "--json"])["posts"] == 8
+    no_platform = CliRunner().invoke(cli, ["--db", db, "purge", "--ids", str(ids)])
+    assert no_platform.exit_code == 1 and "names no platform" in no_platform.output
+
+
+def test_post_with_values_outside_the_schema_is_a_dead_letter(tmp_path: Path) -> None:
+    huge = tweet(1, "11")
+    huge["public_metrics"]["like_count"] = 2**70
+    path = write_pages(tmp_path / "huge.jsonl", [page([tweet(0, "11")]), page([huge])])
+    with Store(tmp_path / "db.duckdb") as store:
+        (run,) = ingest(store, [path]).runs
+        assert (run.posts_new, run.dead_letters) == (1, 1)
+        assert store.stats()["posts"] == 1
+
+
+def test_truncated_gzip_keeps_what_precedes_the_damage(tmp_path: Path) -> None:
+    pages = [page([tweet(i, "11")]) for i in range(200)]
+    data = gzip.compress(("\n".join(pages) + "\n").encode())
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(data[: len(data) * 3 // 4])
+    with Store(tmp_path / "db.duckdb") as store:
+        (run,) = ingest(store, [path]).runs
+        assert 50 < run.posts_new < 200
+        reasons = [d["reason"] for d in store.dead_letters().to_pylist()]
+        assert any(r.startswith("unreadable input") for r in reasons)
