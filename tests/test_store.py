@@ -14,7 +14,7 @@ import pytest
 from voxpop.errors import StoreError
 from voxpop.schema import POST_SCHEMA, Metrics, Post, posts_to_table
 from voxpop.sources import DeadLetter
-from voxpop.store import Store
+from voxpop.store import _MIGRATIONS, Store
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -114,7 +114,7 @@ def test_database_persists_and_opens_read_only(tmp_path: Path) -> None:
         store.upsert_posts(posts_to_table([make_post("1")]))
     with Store(path, read_only=True) as reader:
         assert reader.stats()["posts"] == 1
-        assert reader.version() == 2
+        assert reader.version() == len(_MIGRATIONS)
         with pytest.raises(duckdb.Error):
             reader.upsert_posts(posts_to_table([make_post("2")]))
 

@@ -2,7 +2,8 @@
 
 For each file: pick the reader (by content, or as named), stream its items, and load posts in
 Arrow batches; dead letters, deletions and skipped records are kept and counted; the run is
-recorded. A file that cannot be read is reported and the others still go in.
+recorded. A file that cannot be read is reported and the others still go in. Live collectors
+and pushed payloads come in through `ingest_items`, which shares the batching and flush code.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 
 import msgspec
@@ -23,6 +25,7 @@ from voxpop.schema import Post, posts_to_table
 from voxpop.sources import (
     DeadLetter,
     Delete,
+    Item,
     Reader,
     Skipped,
     decompress,
@@ -33,7 +36,7 @@ from voxpop.sources import (
 )
 from voxpop.store import IngestRun, Store
 
-__all__ = ["BATCH_SIZE", "FileError", "IngestReport", "ingest"]
+__all__ = ["BATCH_SIZE", "FileError", "IngestReport", "ingest", "ingest_items"]
 
 BATCH_SIZE = 50_000
 
@@ -126,6 +129,30 @@ def _posts_table(
     return posts_to_table(good, file=file, collection=collection)
 
 
+def ingest_items(
+    store: Store,
+    items: Iterable[Item],
+    *,
+    source: str,
+    format: str = "stream",
+    collection: str | None = None,
+    pseudonymize_key: bytes | None = None,
+    checkpoint: Callable[[IngestRun], None] | None = None,
+) -> IngestRun:
+    """Ingest items that do not come from a file (a live collector's batch, a pushed payload).
+
+    `source` stands in for the file name in `origin` and `dead_letters`. Nothing is recorded in
+    `ingest_runs` (a collector keeps its own counters); the counts come back as an `IngestRun`.
+    `checkpoint` is called with those counts inside the transaction that writes the last of the
+    items, so a collector's cursor is stored with, and never ahead of, the posts it covers.
+    """
+    run = IngestRun(file=source, format=format, collection=collection, started_at=datetime.now(UTC))
+    loader = _Loader(store, run, collection, pseudonymize_key)
+    loader.load(items, checkpoint=checkpoint)
+    run.finished_at = datetime.now(UTC)
+    return run
+
+
 def _ingest_file(
     store: Store,
     path: Path,
@@ -137,60 +164,96 @@ def _ingest_file(
     file = str(path)
     run = store.start_run(file, reader.name, collection)
     size = path.stat().st_size
-    posts: list[Post] = []
-    dead: list[DeadLetter] = []
-    deletes: list[Delete] = []
-    skipped: Counter[str] = Counter()
-    last_record = -1
-
-    def flush() -> None:
-        table = _posts_table(posts, file, collection, dead)
-        if key is not None:
-            table = pseudonymize(table, key)
-        with store.transaction():
-            result = store.upsert_posts(table)
-            store.add_dead_letters(file, dead, run.run_id)
-            if deletes:
-                keys = ((d.platform, d.post_id) for d in deletes)
-                store.purge(keys, reason=f"delete event in {file}")
-        run.posts_new += result.new
-        run.posts_upgraded += result.upgraded
-        run.deletes += len(deletes)
-        run.dead_letters += len(dead)
-        posts.clear()
-        dead.clear()
-        deletes.clear()
-
+    loader = _Loader(store, run, collection, key)
     with path.open("rb") as raw, decompress(raw) as stream:
-        try:
-            for item in reader.read(stream):
-                if item.record != last_record:
-                    run.records_read += 1
-                    last_record = item.record
-                if isinstance(item, Post):
-                    posts.append(item)
-                    if item.context:
-                        run.context_read += 1
-                    else:
-                        run.posts_read += 1
-                    if len(posts) >= BATCH_SIZE:
-                        flush()
-                        if progress:
-                            progress(file, raw.tell(), size, run.posts_read + run.context_read)
-                elif isinstance(item, DeadLetter):
-                    dead.append(item)
-                elif isinstance(item, Delete):
-                    deletes.append(item)
-                elif isinstance(item, Skipped):
-                    skipped[item.what] += 1
-        except (OSError, EOFError, zlib.error, zstandard.ZstdError) as exc:
-            # A damaged compressed stream or a read error: keep what was read before it.
-            dead.append(
-                DeadLetter(record=last_record + 1, reason=f"unreadable input: {exc}", raw="")
-            )
-        flush()
+
+        def flushed() -> None:
+            if progress:
+                progress(file, raw.tell(), size, run.posts_read + run.context_read)
+
+        loader.load(_guarded(reader.read(stream), loader), after_flush=flushed)
         if progress:
             progress(file, size, size, run.posts_read + run.context_read)
-    run.skipped = dict(skipped)
     store.finish_run(run)
     return run
+
+
+def _guarded(items: Iterator[Item], loader: _Loader) -> Iterator[Item]:
+    """The items of a file; a damaged compressed stream or a read error ends them with a dead
+    letter, keeping what was read before it."""
+    try:
+        yield from items
+    except (OSError, EOFError, zlib.error, zstandard.ZstdError) as exc:
+        record = loader.last_record + 1
+        yield DeadLetter(record=record, reason=f"unreadable input: {exc}", raw="")
+
+
+class _Loader:
+    """Items into the store in Arrow batches: the flush path shared by files and streams."""
+
+    def __init__(
+        self, store: Store, run: IngestRun, collection: str | None, key: bytes | None
+    ) -> None:
+        self.store = store
+        self.run = run
+        self.collection = collection
+        self.key = key
+        self.last_record = -1
+        self.posts: list[Post] = []
+        self.dead: list[DeadLetter] = []
+        self.deletes: list[Delete] = []
+
+    def load(
+        self,
+        items: Iterable[Item],
+        *,
+        after_flush: Callable[[], None] | None = None,
+        checkpoint: Callable[[IngestRun], None] | None = None,
+    ) -> None:
+        run = self.run
+        posts, dead, deletes = self.posts, self.dead, self.deletes
+        skipped: Counter[str] = Counter(run.skipped)
+        last_record = self.last_record
+        for item in items:
+            if item.record != last_record:
+                run.records_read += 1
+                last_record = self.last_record = item.record
+            if isinstance(item, Post):
+                posts.append(item)
+                if item.context:
+                    run.context_read += 1
+                else:
+                    run.posts_read += 1
+                if len(posts) >= BATCH_SIZE:
+                    self.flush()
+                    if after_flush:
+                        after_flush()
+            elif isinstance(item, DeadLetter):
+                dead.append(item)
+            elif isinstance(item, Delete):
+                deletes.append(item)
+            elif isinstance(item, Skipped):
+                skipped[item.what] += 1
+        run.skipped = dict(skipped)
+        self.flush(checkpoint)
+
+    def flush(self, checkpoint: Callable[[IngestRun], None] | None = None) -> None:
+        store, run, file = self.store, self.run, self.run.file
+        table = _posts_table(self.posts, file, self.collection, self.dead)
+        if self.key is not None:
+            table = pseudonymize(table, self.key)
+        with store.transaction():
+            result = store.upsert_posts(table)
+            store.add_dead_letters(file, self.dead, run.run_id)
+            if self.deletes:
+                keys = ((d.platform, d.post_id) for d in self.deletes)
+                store.purge(keys, reason=f"delete event in {file}")
+            run.posts_new += result.new
+            run.posts_upgraded += result.upgraded
+            run.deletes += len(self.deletes)
+            run.dead_letters += len(self.dead)
+            if checkpoint is not None:
+                checkpoint(run)
+        self.posts.clear()
+        self.dead.clear()
+        self.deletes.clear()
