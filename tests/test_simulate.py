@@ -420,7 +420,9 @@ def test_twarc_pages_have_the_api_shape(pages: list[dict[str, Any]]) -> None:
         assert page["__twarc"]["url"].startswith("https://api.twitter.com/2/tweets/search/")
         in_page = {t["id"] for t in page["data"]}
         included = {t["id"] for t in page["includes"].get("tweets", [])}
-        assert not in_page & included
+        # Expansions list every referenced tweet, also those in the page's own data.
+        referenced = {r["id"] for t in page["data"] for r in t.get("referenced_tweets", [])}
+        assert referenced & in_page <= included
         users = {u["id"] for u in page["includes"]["users"]}
         for tweet in page["data"] + page["includes"].get("tweets", []):
             assert tweet["author_id"] in users

@@ -124,6 +124,56 @@ _MIGRATIONS: tuple[str, ...] = (
         resolved_at TIMESTAMPTZ NOT NULL
     );
     """,
+    # Live collection (voxpop.collect): one row per source (a feed, a stream, a timeline) with
+    # its resume cursor, HTTP validators, health and counters; written in the same transaction
+    # as the posts it covers.
+    """
+    CREATE TABLE collector_state (
+        source VARCHAR PRIMARY KEY,
+        kind VARCHAR NOT NULL,
+        cursor VARCHAR,
+        etag VARCHAR,
+        last_modified VARCHAR,
+        last_attempt TIMESTAMPTZ,
+        last_success TIMESTAMPTZ,
+        last_post_at TIMESTAMPTZ,
+        next_poll TIMESTAMPTZ,
+        errors BIGINT NOT NULL DEFAULT 0,
+        errors_total BIGINT NOT NULL DEFAULT 0,
+        last_error VARCHAR,
+        last_error_at TIMESTAMPTZ,
+        records BIGINT NOT NULL DEFAULT 0,
+        posts BIGINT NOT NULL DEFAULT 0,
+        posts_new BIGINT NOT NULL DEFAULT 0,
+        deletes BIGINT NOT NULL DEFAULT 0,
+        dead_letters BIGINT NOT NULL DEFAULT 0,
+        updated_at TIMESTAMPTZ
+    );
+    """,
+    # Alerts (voxpop.alerts): one row per alert a rule fired; `dedup_key` makes re-evaluating
+    # the same window a no-op, and acknowledgement is kept with the alert.
+    """
+    CREATE SEQUENCE alert_ids;
+    CREATE TABLE alerts (
+        alert_id BIGINT PRIMARY KEY DEFAULT nextval('alert_ids'),
+        rule VARCHAR NOT NULL,
+        condition VARCHAR NOT NULL,
+        severity VARCHAR NOT NULL,
+        dedup_key VARCHAR NOT NULL UNIQUE,
+        fired_at TIMESTAMPTZ NOT NULL,
+        window_start TIMESTAMPTZ,
+        window_end TIMESTAMPTZ,
+        value DOUBLE,
+        threshold DOUBLE,
+        message VARCHAR NOT NULL,
+        details JSON,
+        arrived_at TIMESTAMPTZ,
+        delay_seconds DOUBLE,
+        deliveries JSON,
+        acknowledged_at TIMESTAMPTZ,
+        acknowledged_by VARCHAR
+    );
+    """,
 )
 
 

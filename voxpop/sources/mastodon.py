@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from html import unescape
 from typing import IO, Any
 
@@ -71,7 +71,17 @@ from voxpop.sources._base import (
     parse_time,
 )
 
-__all__ = ["ERRORS", "READER", "count", "ident", "iter_json_records", "prefixed", "read", "sniff"]
+__all__ = [
+    "ERRORS",
+    "READER",
+    "count",
+    "ident",
+    "iter_json_records",
+    "live_reader",
+    "prefixed",
+    "read",
+    "sniff",
+]
 
 PLATFORM = "mastodon"
 
@@ -268,6 +278,15 @@ def read(stream: IO[bytes]) -> Iterator[Item]:
             yield record
         else:
             yield from state.items(*record)
+
+
+def live_reader() -> Callable[[int, Any], list[Item]]:
+    """A reader for records that arrive one at a time (streaming events, polled statuses).
+
+    It maps one decoded record, numbered by the caller, to its items, and remembers the
+    statuses it has seen, so that later replies and deletes resolve to their URIs.
+    """
+    return _State().items
 
 
 def _statuses_in(value: Any) -> Iterator[Mapping[str, Any]]:
