@@ -6,7 +6,6 @@ progress and warnings go to stderr.
 
 from __future__ import annotations
 
-import functools
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -349,7 +348,7 @@ def simulate(
             seed=seed,
             days=days,
             format=format_name,  # type: ignore[arg-type]
-            progress=functools.partial(bar.update, task),
+            progress=lambda written: bar.update(task, completed=written),
         )
     if as_json:
         print_json(summary)
@@ -358,3 +357,68 @@ def simulate(
             f"simulated into {out}",
             {k: v for k, v in summary.items() if not isinstance(v, (dict, list))},
         )
+
+
+@cli.group(invoke_without_command=True)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Collectors to run (TOML; see docs/collect.md).",
+)
+@click.option("--stop-after", type=float, help="Stop after this many seconds.")
+@click.option("--pseudonymize", is_flag=True, help="Keyed hashes for accounts (VOXPOP_KEY).")
+@click.pass_context
+def collect(
+    ctx: click.Context, config_path: Path | None, stop_after: float | None, pseudonymize: bool
+) -> None:
+    """Collect live from feeds, Bluesky Jetstream, Mastodon, YouTube and Reddit.
+
+    Runs until Ctrl-C (or --stop-after); cursors are stored with the posts they cover, so a
+    restart resumes where it stopped without losing or duplicating posts.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if config_path is None:
+        raise click.UsageError("give --config collect.toml, or a subcommand (status)")
+    from voxpop.collect import load_config, run_collectors
+
+    config = load_config(config_path)
+    wants_key = pseudonymize or config.pseudonymize
+    key = settings(ctx).pseudonymize_key() if wants_key else None
+    with open_store(ctx) as store:
+        run_collectors(
+            store,
+            config,
+            stop_after=stop_after,
+            pseudonymize_key=key,
+            notice=lambda message: stderr.print(message, markup=False),
+        )
+
+
+@collect.command("status")
+@json_option
+@click.pass_context
+def collect_status_command(ctx: click.Context, as_json: bool) -> None:
+    """Per source: posts collected, lag, last success and last error."""
+    from voxpop.collect import collect_status
+
+    with open_store(ctx, read_only=True) as store:
+        status = collect_status(store)
+    if as_json:
+        print_json(status)
+        return
+    table = Table(title="Collectors", title_justify="left")
+    for column in ("source", "kind", "posts new", "lag s", "last success", "errors", "last error"):
+        table.add_column(column, overflow="fold")
+    for source, row in status.items():
+        table.add_row(
+            source,
+            row.kind,
+            f"{row.posts_new:,}",
+            "" if row.lag_seconds is None else f"{row.lag_seconds:,.0f}",
+            str(row.last_success or ""),
+            str(row.errors),
+            row.last_error or "",
+        )
+    stdout.print(table)

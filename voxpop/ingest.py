@@ -12,6 +12,7 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,6 +40,7 @@ from voxpop.store import IngestRun, Store
 __all__ = ["BATCH_SIZE", "FileError", "IngestReport", "ingest", "ingest_items"]
 
 BATCH_SIZE = 50_000
+WRITE_ROWS = 200_000
 
 ProgressCallback = Callable[[str, int, int, int], None]
 """Called as (file, bytes read, file size, posts read so far) while a file is ingested."""
@@ -164,7 +166,7 @@ def _ingest_file(
     file = str(path)
     run = store.start_run(file, reader.name, collection)
     size = path.stat().st_size
-    loader = _Loader(store, run, collection, key)
+    loader = _Loader(store, run, collection, key, background=True)
     with path.open("rb") as raw, decompress(raw) as stream:
 
         def flushed() -> None:
@@ -189,10 +191,22 @@ def _guarded(items: Iterator[Item], loader: _Loader) -> Iterator[Item]:
 
 
 class _Loader:
-    """Items into the store in Arrow batches: the flush path shared by files and streams."""
+    """Items into the store in Arrow batches: the flush path shared by files and streams.
+
+    Posts are turned into Arrow tables every `BATCH_SIZE` posts and written every `WRITE_ROWS`
+    rows: DuckDB writes a batch above one row group straight to the file, skipping the log.
+    With `background`, each write runs in a second thread (DuckDB releases the GIL) while the
+    next batch is parsed; writes stay in order, one at a time.
+    """
 
     def __init__(
-        self, store: Store, run: IngestRun, collection: str | None, key: bytes | None
+        self,
+        store: Store,
+        run: IngestRun,
+        collection: str | None,
+        key: bytes | None,
+        *,
+        background: bool = False,
     ) -> None:
         self.store = store
         self.run = run
@@ -200,8 +214,12 @@ class _Loader:
         self.key = key
         self.last_record = -1
         self.posts: list[Post] = []
+        self.tables: list[pa.Table] = []
+        self.rows = 0
         self.dead: list[DeadLetter] = []
         self.deletes: list[Delete] = []
+        self.executor = ThreadPoolExecutor(max_workers=1) if background else None
+        self.inflight: Future[None] | None = None
 
     def load(
         self,
@@ -214,46 +232,81 @@ class _Loader:
         posts, dead, deletes = self.posts, self.dead, self.deletes
         skipped: Counter[str] = Counter(run.skipped)
         last_record = self.last_record
-        for item in items:
-            if item.record != last_record:
-                run.records_read += 1
-                last_record = self.last_record = item.record
-            if isinstance(item, Post):
-                posts.append(item)
-                if item.context:
-                    run.context_read += 1
-                else:
-                    run.posts_read += 1
-                if len(posts) >= BATCH_SIZE:
-                    self.flush()
-                    if after_flush:
-                        after_flush()
-            elif isinstance(item, DeadLetter):
-                dead.append(item)
-            elif isinstance(item, Delete):
-                deletes.append(item)
-            elif isinstance(item, Skipped):
-                skipped[item.what] += 1
-        run.skipped = dict(skipped)
-        self.flush(checkpoint)
+        try:
+            for item in items:
+                if item.record != last_record:
+                    run.records_read += 1
+                    last_record = self.last_record = item.record
+                if isinstance(item, Post):
+                    posts.append(item)
+                    if item.context:
+                        run.context_read += 1
+                    else:
+                        run.posts_read += 1
+                    if len(posts) >= BATCH_SIZE:
+                        self.convert()
+                        if self.rows >= WRITE_ROWS:
+                            self.flush()
+                            if after_flush:
+                                after_flush()
+                elif isinstance(item, DeadLetter):
+                    dead.append(item)
+                elif isinstance(item, Delete):
+                    deletes.append(item)
+                elif isinstance(item, Skipped):
+                    skipped[item.what] += 1
+            run.skipped = dict(skipped)
+            self.flush(checkpoint)
+        finally:
+            self.wait()
+            if self.executor is not None:
+                self.executor.shutdown()
 
-    def flush(self, checkpoint: Callable[[IngestRun], None] | None = None) -> None:
-        store, run, file = self.store, self.run, self.run.file
-        table = _posts_table(self.posts, file, self.collection, self.dead)
+    def convert(self) -> None:
+        table = _posts_table(self.posts, self.run.file, self.collection, self.dead)
         if self.key is not None:
             table = pseudonymize(table, self.key)
+        self.tables.append(table)
+        self.rows += table.num_rows
+        self.posts.clear()
+
+    def flush(self, checkpoint: Callable[[IngestRun], None] | None = None) -> None:
+        """Write what has been read so far (after the previous write has finished)."""
+        self.convert()
+        table = pa.concat_tables(self.tables)
+        dead, deletes = list(self.dead), list(self.deletes)
+        self.tables.clear()
+        self.rows = 0
+        self.dead.clear()
+        self.deletes.clear()
+        self.wait()
+        if self.executor is None:
+            self.write(table, dead, deletes, checkpoint)
+        else:
+            self.inflight = self.executor.submit(self.write, table, dead, deletes, checkpoint)
+
+    def wait(self) -> None:
+        if self.inflight is not None:
+            inflight, self.inflight = self.inflight, None
+            inflight.result()
+
+    def write(
+        self,
+        table: pa.Table,
+        dead: list[DeadLetter],
+        deletes: list[Delete],
+        checkpoint: Callable[[IngestRun], None] | None,
+    ) -> None:
+        store, run, file = self.store, self.run, self.run.file
         with store.transaction():
             result = store.upsert_posts(table)
-            store.add_dead_letters(file, self.dead, run.run_id)
-            if self.deletes:
-                keys = ((d.platform, d.post_id) for d in self.deletes)
+            store.add_dead_letters(file, dead, run.run_id)
+            if deletes:
+                keys = ((d.platform, d.post_id) for d in deletes)
                 store.purge(keys, reason=f"delete event in {file}")
             run.posts_new += result.new
             run.posts_upgraded += result.upgraded
-            run.deletes += len(self.deletes)
-            run.dead_letters += len(self.dead)
+            run.deletes += len(deletes)
+            run.dead_letters += len(dead)
             if checkpoint is not None:
                 checkpoint(run)
-        self.posts.clear()
-        self.dead.clear()
-        self.deletes.clear()
