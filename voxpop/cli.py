@@ -422,3 +422,81 @@ def collect_status_command(ctx: click.Context, as_json: bool) -> None:
             row.last_error or "",
         )
     stdout.print(table)
+
+
+@cli.command()
+@click.option(
+    "--types",
+    multiple=True,
+    help="Behaviours to look at (repeat): co-repost, co-reply, co-quote, co-link, co-hashtag, "
+    "co-text, co-similar [default: all but co-hashtag].",
+)
+@click.option(
+    "--window",
+    type=float,
+    help="Seconds within which two actions count as synchronised [default: 300].",
+)
+@click.option("--min-weight", type=int, default=2, show_default=True, help="Shared items per edge.")
+@click.option("--fdr", type=float, default=0.01, show_default=True, help="False discovery rate.")
+@click.option(
+    "--max-group",
+    type=int,
+    default=1000,
+    show_default=True,
+    help="Actions per item and time bucket above which an item adds no pairs (reported).",
+)
+@click.option("--min-accounts", type=int, default=3, show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Export: .gexf or .graphml (Gephi), .parquet or .csv (edges and nodes).",
+)
+@json_option
+@click.pass_context
+def coordination(
+    ctx: click.Context,
+    types: tuple[str, ...],
+    window: float | None,
+    min_weight: int,
+    fdr: float,
+    max_group: int,
+    min_accounts: int,
+    out: Path | None,
+    as_json: bool,
+) -> None:
+    """Clusters of accounts that repost, link or post alike in sync beyond chance."""
+    from voxpop.analyze.coordination import (
+        DEFAULT_TYPES,
+        DEFAULT_WINDOW,
+        detect_coordination,
+    )
+
+    with open_store(ctx, read_only=True) as store:
+        result = detect_coordination(
+            store,
+            types=types or DEFAULT_TYPES,
+            window=DEFAULT_WINDOW if window is None else window,
+            min_weight=min_weight,
+            fdr=fdr,
+            max_group=max_group,
+            min_accounts=min_accounts,
+        )
+    written = result.write(out) if out else []
+    if as_json:
+        print_json(result.to_json() | {"files": [str(p) for p in written]})
+        return
+    table = Table(title="Coordinated clusters", title_justify="left")
+    for column in ("id", "accounts", "behaviours", "score", "fdr", "median lag s"):
+        table.add_column(column, justify="left" if column in ("id", "behaviours") else "right")
+    for cluster in result.clusters:
+        table.add_row(
+            cluster.id,
+            f"{len(cluster.accounts):,}",
+            ", ".join(cluster.behaviours),
+            f"{cluster.score:.2f}",
+            f"{cluster.fdr:.2g}",
+            f"{cluster.sync.median:.0f}",
+        )
+    stdout.print(table)
+    for path in written:
+        stdout.print(f"wrote {path}")

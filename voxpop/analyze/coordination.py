@@ -1,0 +1,592 @@
+"""Coordination detection: accounts that act in lockstep, separated from organic crowds.
+
+`detect_coordination(source)` reads posts (a `Store` or an Arrow table of `POST_SCHEMA`) and
+returns a `CoordinationResult`: clusters of accounts with their evidence, the edge and node
+tables, and the items left out for being too crowded. Method and references:
+docs/coordination.md. In short:
+
+1. Actions per behaviour (`coordination_actions`): repost, reply or quote of the same post,
+   the same canonical link, hashtag, normalised text or near-duplicate text.
+2. Pairs (`coordination_pairs`): two accounts acting on the same item within `window` seconds,
+   found by a self-join partitioned by item and time bucket, memory bounded by `max_group`.
+3. Beyond chance: for each pair with at least `min_weight` synchronised items, a binomial test
+   of k synchronised items out of the n items both acted on at any time, against the
+   behaviour's base rate p0 (how often two accounts acting on the same item do so within the
+   window, pooled over all items). Fans of a star share many posts but are rarely in sync; a
+   viral burst puts strangers in sync once. p-values are corrected for every pair tested
+   (Benjamini-Hochberg); edges with q <= `fdr` are kept.
+4. Clusters: kept edges of every behaviour are summed into one graph, each synchronised item
+   weighted by its rarity (ln(accounts in the behaviour / accounts acting on the item)), and
+   partitioned with Leiden (graspologic-native). Clusters of `min_accounts` or more are
+   reported with their behaviours, score, expected false discovery rate, lag statistics and
+   top evidence.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import graspologic_native as gn
+import msgspec
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from scipy.stats import binom
+
+from voxpop.analyze.coordination_actions import BEHAVIOURS, Behaviour, actions
+from voxpop.analyze.coordination_pairs import co_action_pairs, drop_pairs
+from voxpop.errors import ConfigError
+from voxpop.store import Store
+
+__all__ = [
+    "BEHAVIOURS",
+    "DEFAULT_TYPES",
+    "Behaviour",
+    "Cluster",
+    "CoordinationResult",
+    "Evidence",
+    "Sync",
+    "detect_coordination",
+    "toolkit_edges",
+]
+
+# co-hashtag is off by default: a hashtag is a shared topic by design, weak evidence alone.
+DEFAULT_TYPES: tuple[str, ...] = tuple(b for b in BEHAVIOURS if b != "co-hashtag")
+# Campaigns acting within minutes of each other are still far tighter than organic crowds
+# (lags of tens of minutes to hours); 60 s, the toolkit's habit, misses the slower ones.
+DEFAULT_WINDOW = 300.0
+_SEED = 42
+_TESTS_PER_BATCH = 100_000
+
+
+class Evidence(msgspec.Struct, kw_only=True):
+    """One shared item: how many of the cluster's accounts acted on it in sync, and when."""
+
+    behaviour: str
+    item: str
+    accounts: int
+    first_at: datetime
+    last_at: datetime
+    median_lag_seconds: float
+
+
+class Sync(msgspec.Struct, kw_only=True):
+    """Lags between the cluster's accounts on their synchronised items, in seconds."""
+
+    median: float
+    p90: float
+    within_10s: float  # share of synchronised pairs acting within 10 seconds of each other
+
+
+class Cluster(msgspec.Struct, kw_only=True):
+    id: str
+    accounts: list[str]
+    behaviours: list[str]  # by the number of edges holding the cluster together, most first
+    score: float  # rarity-weighted synchronised items per account
+    fdr: float  # expected share of false discoveries among the cluster's edges (mean q)
+    edges: int
+    sync: Sync
+    evidence: list[Evidence]
+
+
+class CoordinationResult(msgspec.Struct, kw_only=True):
+    clusters: list[Cluster]
+    edges: pa.Table  # one row per (behaviour, account pair) in sync at least once
+    nodes: pa.Table  # accounts on kept edges: cluster, degree, behaviours
+    capped: pa.Table  # items with a time bucket holding more than max_group actions
+    settings: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        """The `--json` document: clusters, capped items, settings and counts."""
+        return {
+            "clusters": msgspec.to_builtins(self.clusters),
+            "capped_items": [
+                {
+                    **row,
+                    "first_at": row["first_at"].isoformat(),
+                    "last_at": row["last_at"].isoformat(),
+                }
+                for row in self.capped.to_pylist()
+            ],
+            "settings": self.settings,
+            "counts": {
+                "clusters": len(self.clusters),
+                "accounts": sum(len(c.accounts) for c in self.clusters),
+                "edges_tested": self.edges.num_rows,
+                "edges_kept": int(np.sum(self.edges["kept"].to_numpy(zero_copy_only=False))),
+            },
+        }
+
+    def write(self, path: Path) -> list[Path]:
+        """Export by extension: .gexf or .graphml (Gephi), .parquet or .csv (edges, and nodes
+        next to them as NAME.nodes.EXT). Returns the files written."""
+        suffix = path.suffix.lower()
+        if suffix in (".gexf", ".graphml"):
+            import networkx as nx
+
+            graph = self.graph()
+            if suffix == ".gexf":
+                nx.write_gexf(graph, path)
+            else:
+                nx.write_graphml(graph, path)
+            return [path]
+        if suffix in (".parquet", ".csv"):
+            nodes_path = path.with_name(f"{path.stem}.nodes{suffix}")
+            for table, target in ((self.edges, path), (self.nodes, nodes_path)):
+                if suffix == ".parquet":
+                    pq.write_table(table, target, compression="zstd")
+                else:
+                    flat = table.drop_columns(
+                        [f.name for f in table.schema if pa.types.is_list(f.type)]
+                    )
+                    pacsv.write_csv(flat, target)
+            return [path, nodes_path]
+        raise ConfigError(
+            f"cannot export coordination to {path.name!r}: use .gexf, .graphml, .parquet or .csv"
+        )
+
+    def graph(self) -> Any:
+        """The kept edges as an undirected networkx graph, behaviours summed per pair."""
+        import networkx as nx
+
+        graph = nx.Graph()
+        for row in self.nodes.to_pylist():
+            graph.add_node(
+                row["account"],
+                cluster=row["cluster"] or "",
+                behaviours=" ".join(row["behaviours"]),
+            )
+        kept = self.edges.filter(self.edges["kept"])
+        for row in kept.select(
+            ["account_1", "account_2", "behaviour", "weight", "items"]
+        ).to_pylist():
+            a, b = row["account_1"], row["account_2"]
+            if graph.has_edge(a, b):
+                data = graph[a][b]
+                data["weight"] += row["weight"]
+                data["items"] += row["items"]
+                data["behaviours"] += " " + row["behaviour"]
+            else:
+                graph.add_edge(
+                    a, b, weight=row["weight"], items=row["items"], behaviours=row["behaviour"]
+                )
+        return graph
+
+
+def detect_coordination(
+    source: Store | pa.Table,
+    *,
+    types: Sequence[str] = DEFAULT_TYPES,
+    window: float | Mapping[str, float] = DEFAULT_WINDOW,
+    min_weight: int = 2,
+    fdr: float = 0.01,
+    max_group: int = 1000,
+    min_accounts: int = 3,
+    evidence: int = 5,
+) -> CoordinationResult:
+    """Find clusters of accounts that act in sync more often than chance allows.
+
+    `types`: behaviours to look at (see `BEHAVIOURS`). `window`: seconds within which two
+    actions count as synchronised, one for all behaviours or one per behaviour.
+    `min_weight`: synchronised items an edge needs before it is tested. `fdr`: the false
+    discovery rate at which edges are kept. `max_group`: actions per item and time bucket
+    beyond which the item contributes no pairs (reported in `capped`). `min_accounts`:
+    smallest cluster reported. `evidence`: top items listed per cluster.
+    """
+    unknown = sorted(set(types) - set(BEHAVIOURS))
+    if unknown or not types:
+        raise ConfigError(
+            f"unknown coordination types {unknown or '(none given)'}: choose from "
+            + ", ".join(BEHAVIOURS)
+        )
+    windows = {b: float(window[b] if isinstance(window, Mapping) else window) for b in types}
+    if any(w <= 0 for w in windows.values()):
+        raise ConfigError("the window must be a positive number of seconds")
+    settings: dict[str, Any] = {
+        "types": list(types),
+        "window": windows,
+        "min_weight": min_weight,
+        "fdr": fdr,
+        "max_group": max_group,
+        "min_accounts": min_accounts,
+    }
+    con, posts = _connect(source)
+    try:
+        acts = actions(con, posts, types)
+        capped = co_action_pairs(con, acts, windows, max_group=max_group)
+        edges = _edges(con, acts, min_weight=min_weight, fdr=fdr)
+        clusters, nodes = _clusters(con, edges, min_accounts=min_accounts, top=evidence)
+    finally:
+        drop_pairs(con)
+        if isinstance(source, pa.Table):
+            con.close()
+    return CoordinationResult(
+        clusters=clusters, edges=edges, nodes=nodes, capped=capped, settings=settings
+    )
+
+
+def toolkit_edges(
+    edges: pa.Table, behaviour: str, min_weight: int = 1
+) -> dict[tuple[str, str], int]:
+    """coordination-network-toolkit's directed edges (loops left out) from our edge table.
+
+    The toolkit's weight of user_1 -> user_2 is the number of user_1's messages matched by a
+    message of user_2 within the window: `posts_1` of our undirected row, `posts_2` reversed.
+    """
+    out: dict[tuple[str, str], int] = {}
+    rows = edges.filter(pa.compute.equal(edges["behaviour"], behaviour))
+    for row in rows.select(["account_1", "account_2", "posts_1", "posts_2"]).to_pylist():
+        if row["posts_1"] >= min_weight:
+            out[(row["account_1"], row["account_2"])] = row["posts_1"]
+        if row["posts_2"] >= min_weight:
+            out[(row["account_2"], row["account_1"])] = row["posts_2"]
+    return out
+
+
+def _connect(source: Store | pa.Table) -> tuple[duckdb.DuckDBPyConnection, str]:
+    if isinstance(source, Store):
+        return source.con, "posts"
+    con = duckdb.connect()
+    con.register("_coord_posts", source)
+    return con, "_coord_posts"
+
+
+def _edges(
+    con: duckdb.DuckDBPyConnection, acts: pa.Table, *, min_weight: int, fdr: float
+) -> pa.Table:
+    con.register("_coord_acts", acts)
+    try:
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _coord_items AS
+            SELECT behaviour, item, count(DISTINCT account) AS accounts, count(*) AS actions
+            FROM _coord_acts GROUP BY ALL
+            """
+        )
+        # p0: how often a post on an item is in sync with one given other account that acted
+        # on the same item, pooled over the behaviour's items: posts in sync with an account
+        # over (post, other account on its item) opportunities.
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _coord_rates AS
+            WITH synced AS (
+                SELECT behaviour, count(*) AS n FROM (
+                    SELECT DISTINCT behaviour, post_1, account_2 FROM _coord_matches
+                    UNION ALL
+                    SELECT DISTINCT behaviour, post_2, account_1 FROM _coord_matches
+                ) GROUP BY ALL
+            )
+            SELECT i.behaviour, least(1.0, coalesce(p.n, 0) / greatest(i.possible, 1)) AS p0,
+                   ln(i.total) AS ln_accounts
+            FROM (SELECT behaviour, sum(actions * (accounts - 1)) AS possible,
+                         any_value(total) AS total
+                  FROM _coord_items
+                  JOIN (SELECT behaviour, count(DISTINCT account) AS total
+                        FROM _coord_acts GROUP BY ALL) USING (behaviour)
+                  GROUP BY ALL) i
+            LEFT JOIN synced p USING (behaviour)
+            """
+        )
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _coord_edges AS
+            WITH posts AS (
+                SELECT behaviour, account_1, account_2, count(DISTINCT post_1) AS posts_1,
+                       count(DISTINCT post_2) AS posts_2
+                FROM _coord_matches GROUP BY ALL
+            ),
+            items AS (
+                SELECT p.behaviour, p.account_1, p.account_2, count(*) AS items,
+                       sum(r.ln_accounts - ln(i.accounts)) AS weight,
+                       median(p.lag) AS median_lag
+                FROM _coord_pairs p JOIN _coord_items i USING (behaviour, item)
+                JOIN _coord_rates r USING (behaviour)
+                GROUP BY ALL
+            )
+            SELECT * FROM items JOIN posts USING (behaviour, account_1, account_2)
+            """
+        )
+        # The test is per account pair and per side, over all behaviours: of the n posts of
+        # one account on items the other also acted on (at any time), k were in sync with
+        # the other, each with probability p0 of its behaviour; k counts a post once however
+        # many behaviours it matches in (a headline with its link).
+        # A pair is as significant as its weaker side: a hyperactive account is in sync with
+        # anyone's few posts by chance, but not the other way round.
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _coord_tested AS
+            SELECT account_1, account_2, hash(account_1, account_2) AS h
+            FROM _coord_matches GROUP BY ALL
+            HAVING least(count(DISTINCT post_1), count(DISTINCT post_2)) >= {int(min_weight)};
+            CREATE OR REPLACE TEMP TABLE _coord_held AS
+            SELECT behaviour, item, account, count(*) AS posts FROM _coord_acts GROUP BY ALL;
+            CREATE OR REPLACE TEMP TABLE _coord_counts AS
+            SELECT account, count(*) AS items FROM _coord_held GROUP BY ALL;
+            CREATE OR REPLACE TEMP TABLE _coord_hits AS
+            SELECT account_1, account_2, account, count(DISTINCT post_id)::DOUBLE AS k FROM (
+                SELECT account_1, account_2, account_1 AS account, post_1 AS post_id
+                FROM _coord_matches
+                UNION ALL
+                SELECT account_1, account_2, account_2, post_2 FROM _coord_matches
+            ) GROUP BY ALL;
+            CREATE OR REPLACE TEMP TABLE _coord_sides (
+                account_1 VARCHAR, account_2 VARCHAR, account VARCHAR, n DOUBLE, k DOUBLE,
+                expected DOUBLE
+            )
+            """
+        )
+        # Posts are counted per behaviour here (n can only be larger than the posts at
+        # stake: conservative), in batches of pairs so that memory stays bounded when
+        # hyperactive accounts are in many pairs.
+        tested = con.execute("SELECT count(*) FROM _coord_tested").fetchall()[0][0]
+        batches = max(1, math.ceil(tested / _TESTS_PER_BATCH))
+        for batch in range(batches):
+            con.execute(
+                f"""
+                INSERT INTO _coord_sides
+                WITH tested AS (
+                    SELECT t.account_1, t.account_2, c1.items <= c2.items AS first_smaller
+                    FROM _coord_tested t
+                    JOIN _coord_counts c1 ON c1.account = t.account_1
+                    JOIN _coord_counts c2 ON c2.account = t.account_2
+                    WHERE t.h % {batches} = {batch}
+                ),
+                -- Items both hold, found by walking the items of the account that holds
+                -- fewer and probing the other's: work per pair is the smaller item count.
+                common AS (
+                    SELECT t.account_1, t.account_2, s.behaviour,
+                           CASE WHEN t.first_smaller THEN s.posts ELSE o.posts END AS posts_1,
+                           CASE WHEN t.first_smaller THEN o.posts ELSE s.posts END AS posts_2
+                    FROM tested t
+                    JOIN _coord_held s
+                      ON s.account = CASE WHEN t.first_smaller THEN t.account_1
+                                          ELSE t.account_2 END
+                    JOIN _coord_held o
+                      ON o.account = CASE WHEN t.first_smaller THEN t.account_2
+                                          ELSE t.account_1 END
+                     AND o.behaviour = s.behaviour AND o.item = s.item
+                ),
+                chances AS (
+                    SELECT account_1, account_2, sum(posts_1) AS n_1, sum(posts_2) AS n_2,
+                           sum(posts_1 * r.p0) AS e_1, sum(posts_2 * r.p0) AS e_2
+                    FROM common JOIN _coord_rates r USING (behaviour)
+                    GROUP BY ALL
+                )
+                SELECT c.account_1, c.account_2, h.account,
+                       CASE WHEN h.account = c.account_1 THEN c.n_1 ELSE c.n_2 END,
+                       h.k,
+                       CASE WHEN h.account = c.account_1 THEN c.e_1 ELSE c.e_2 END
+                FROM chances c JOIN _coord_hits h USING (account_1, account_2)
+                """
+            )
+        sides = con.sql("SELECT * FROM _coord_sides ORDER BY account_1, account_2, account")
+        table = sides.to_arrow_table()
+        m = con.execute(
+            "SELECT count(*) FROM (SELECT DISTINCT account_1, account_2 FROM _coord_edges)"
+        ).fetchall()[0][0]
+        n = table["n"].to_numpy()
+        k = table["k"].to_numpy()
+        rate = np.clip(table["expected"].to_numpy() / np.maximum(n, 1), 1e-12, 1.0)
+        # The number in sync is a sum of Bernoulli trials with unequal rates; a binomial with
+        # their mean rate has a tail at least as heavy above the mean (Hoeffding 1956), so its
+        # p-value is a conservative one.
+        side_p = binom.sf(k - 1, n, rate)
+        con.register(
+            "_coord_side_p",
+            pa.table(
+                {
+                    "account_1": table["account_1"],
+                    "account_2": table["account_2"],
+                    "p": pa.array(side_p),
+                }
+            ),
+        )
+        tests = con.sql(
+            "SELECT account_1, account_2, max(p) AS p FROM _coord_side_p GROUP BY ALL"
+        ).to_arrow_table()
+        con.unregister("_coord_side_p")
+        p = tests["p"].to_numpy()
+        q = _bh(p, m)
+        con.register(
+            "_coord_tests",
+            pa.table(
+                {
+                    "account_1": tests["account_1"],
+                    "account_2": tests["account_2"],
+                    "p_value": pa.array(p),
+                    "q_value": pa.array(q),
+                }
+            ),
+        )
+        edges = con.sql(
+            f"""
+            SELECT e.behaviour, e.account_1, e.account_2, e.posts_1, e.posts_2, e.items,
+                   e.weight, e.median_lag,
+                   coalesce(t.p_value, 1.0) AS p_value, coalesce(t.q_value, 1.0) AS q_value,
+                   coalesce(t.q_value <= {float(fdr)}, false) AS kept
+            FROM _coord_edges e
+            LEFT JOIN _coord_tests t USING (account_1, account_2)
+            ORDER BY e.behaviour, e.account_1, e.account_2
+            """
+        ).to_arrow_table()
+        con.unregister("_coord_tests")
+        return edges
+    finally:
+        for table_name in (
+            "_coord_items",
+            "_coord_rates",
+            "_coord_edges",
+            "_coord_tested",
+            "_coord_held",
+            "_coord_counts",
+            "_coord_hits",
+            "_coord_sides",
+        ):
+            con.execute(f"DROP TABLE IF EXISTS {table_name}")
+        con.unregister("_coord_acts")
+
+
+def _bh(p: np.ndarray, m: int) -> np.ndarray:
+    """Benjamini-Hochberg q-values over m tests: every pair in sync at least once counts, as
+    pairs below `min_weight` were tested implicitly and failed."""
+    q = np.ones(len(p))
+    if len(p) == 0:
+        return q
+    order = np.argsort(p)
+    ranked = p[order] * m / np.arange(1, len(p) + 1)
+    q[order] = np.minimum(1.0, np.minimum.accumulate(ranked[::-1])[::-1])
+    return q
+
+
+def _clusters(
+    con: duckdb.DuckDBPyConnection,
+    edges: pa.Table,
+    *,
+    min_accounts: int,
+    top: int,
+) -> tuple[list[Cluster], pa.Table]:
+    kept = edges.filter(edges["kept"])
+    combined: dict[tuple[str, str], float] = {}
+    for a, b, w in zip(
+        kept["account_1"].to_pylist(),
+        kept["account_2"].to_pylist(),
+        kept["weight"].to_pylist(),
+        strict=True,
+    ):
+        combined[(a, b)] = combined.get((a, b), 0.0) + max(w, 1e-6)
+    membership: dict[str, int] = {}
+    if combined:
+        _, membership = gn.leiden(
+            [(a, b, w) for (a, b), w in combined.items()], seed=_SEED, trials=3
+        )
+    sizes: dict[int, int] = {}
+    for community in membership.values():
+        sizes[community] = sizes.get(community, 0) + 1
+    big = sorted((c for c, size in sizes.items() if size >= min_accounts), key=lambda c: -sizes[c])
+    names = {c: f"cluster-{i + 1}" for i, c in enumerate(big)}
+    accounts = [a for a in membership if membership[a] in names]
+    assignment = pa.table(
+        {
+            "account": pa.array(accounts, pa.string()),
+            "cluster": pa.array([names[membership[a]] for a in accounts], pa.string()),
+        }
+    )
+    con.register("_coord_assign", assignment)
+    con.register("_coord_kept", kept)
+    try:
+        internal = """
+            SELECT x.cluster, e.* FROM _coord_kept e
+            JOIN _coord_assign x ON x.account = e.account_1
+            JOIN _coord_assign y ON y.account = e.account_2 AND y.cluster = x.cluster
+        """
+        summary = con.sql(
+            f"""
+            SELECT cluster, count(*) AS edges, sum(weight) AS weight, avg(q_value) AS fdr,
+                   histogram(behaviour) AS behaviours
+            FROM ({internal}) GROUP BY cluster
+            """
+        ).fetchall()
+        sync = con.sql(
+            f"""
+            SELECT e.cluster, median(p.lag), quantile_cont(p.lag, 0.9), avg((p.lag <= 10)::INT)
+            FROM ({internal}) e JOIN _coord_pairs p USING (behaviour, account_1, account_2)
+            GROUP BY e.cluster
+            """
+        ).fetchall()
+        items = con.sql(
+            f"""
+            WITH hits AS (
+                SELECT e.cluster, p.behaviour, p.item, p.account_1, p.account_2, p.lag,
+                       least(p.t_1, p.t_2) AS t0, greatest(p.t_1, p.t_2) AS t1
+                FROM ({internal}) e JOIN _coord_pairs p USING (behaviour, account_1, account_2)
+            ),
+            grouped AS (
+                SELECT cluster, behaviour, item,
+                       len(list_distinct(list(account_1) || list(account_2))) AS accounts,
+                       to_timestamp(min(t0)) AS first_at, to_timestamp(max(t1)) AS last_at,
+                       median(lag) AS median_lag
+                FROM hits GROUP BY cluster, behaviour, item
+            ),
+            ranked AS (
+                SELECT *, row_number() OVER (PARTITION BY cluster
+                                             ORDER BY accounts DESC, first_at, item) AS r
+                FROM grouped
+            )
+            SELECT cluster, behaviour, item, accounts, first_at, last_at, median_lag
+            FROM ranked WHERE r <= {int(top)} ORDER BY cluster, r
+            """
+        ).fetchall()
+        nodes = con.sql(
+            """
+            SELECT account, any_value(cluster) AS cluster, count(DISTINCT other) AS degree,
+                   sum(weight) AS weight, list(DISTINCT behaviour ORDER BY behaviour) AS behaviours
+            FROM (SELECT account_1 AS account, account_2 AS other, weight, behaviour
+                  FROM _coord_kept
+                  UNION ALL
+                  SELECT account_2, account_1, weight, behaviour FROM _coord_kept) k
+            LEFT JOIN _coord_assign USING (account)
+            GROUP BY account ORDER BY account
+            """
+        ).to_arrow_table()
+    finally:
+        for name in ("_coord_assign", "_coord_kept"):
+            con.unregister(name)
+    by_cluster: dict[str, list[str]] = {}
+    for account, cluster in zip(accounts, assignment["cluster"].to_pylist(), strict=True):
+        by_cluster.setdefault(cluster, []).append(account)
+    syncs = {row[0]: Sync(median=row[1], p90=row[2], within_10s=row[3]) for row in sync}
+    evidence: dict[str, list[Evidence]] = {}
+    for cluster, behaviour, item, n, first_at, last_at, lag in items:
+        evidence.setdefault(cluster, []).append(
+            Evidence(
+                behaviour=behaviour,
+                item=item,
+                accounts=n,
+                first_at=first_at,
+                last_at=last_at,
+                median_lag_seconds=lag,
+            )
+        )
+    clusters = []
+    for cluster, n_edges, weight, mean_q, histogram in summary:
+        members = sorted(by_cluster[cluster])
+        clusters.append(
+            Cluster(
+                id=cluster,
+                accounts=members,
+                behaviours=sorted(histogram, key=lambda b: (-histogram[b], b)),
+                score=round(weight / len(members), 3),
+                fdr=float(mean_q),
+                edges=n_edges,
+                sync=syncs[cluster],
+                evidence=evidence.get(cluster, []),
+            )
+        )
+    clusters.sort(key=lambda c: int(c.id.split("-")[1]))
+    return clusters, nodes
