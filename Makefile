@@ -25,6 +25,7 @@ demo: $(VENV)/.installed
 	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
 	$(BIN)/voxpop simulate --posts $(DEMO_POSTS) --seed 1 --out $(DEMO_DIR)/data
 	$(BIN)/voxpop --db $(DEMO_DIR)/voxpop.duckdb ingest $(DEMO_DIR)/data/posts.jsonl --collection demo
+	$(BIN)/voxpop --db $(DEMO_DIR)/voxpop.duckdb enrich --sentiment
 	$(BIN)/voxpop --db $(DEMO_DIR)/voxpop.duckdb stats
 	$(BIN)/voxpop --db $(DEMO_DIR)/voxpop.duckdb coordination --out $(DEMO_DIR)/coordination.gexf
 

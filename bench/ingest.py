@@ -14,9 +14,8 @@ import json
 import shutil
 from pathlib import Path
 
-from voxpop.simulate import write_simulation
-
 from bench._measure import measure, print_table
+from voxpop.simulate import write_simulation
 
 
 def simulate(workdir: Path, posts: int, seed: int) -> tuple[Path, Path]:

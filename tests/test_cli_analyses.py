@@ -46,3 +46,15 @@ def test_coordination_command(simulated_db: tuple[str, Path], tmp_path: Path) ->
     assert len(flagged & planted) / len(flagged) > 0.9
     assert len(flagged & planted) / len(planted) > 0.9
     assert result["files"] == [str(out)] and out.read_text().startswith("<?xml")
+
+
+def test_enrich_command_is_incremental(simulated_db: tuple[str, Path]) -> None:
+    db, _ = simulated_db
+    first = run_json("--db", db, "enrich", "--sentiment", "--embed", "hashing")
+    assert {s["step"]: s["posts"] for s in first["steps"]} == {
+        "language": 20000,
+        "sentiment": 20000,
+        "embedding": 20000,
+    }
+    again = run_json("--db", db, "enrich", "--sentiment", "--embed", "hashing")
+    assert again["posts_annotated"] == 0

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
+    MofNCompleteColumn,
     Progress,
     TaskID,
     TextColumn,
@@ -500,3 +501,78 @@ def coordination(
     stdout.print(table)
     for path in written:
         stdout.print(f"wrote {path}")
+
+
+@cli.command()
+@click.option("--language/--no-language", default=True, show_default=True)
+@click.option("--sentiment", is_flag=True, help="Score sentiment (VADER for English by default).")
+@click.option(
+    "--sentiment-model",
+    help="A Hugging Face sequence-classification model, by name or local path (implies "
+    "--sentiment); 'vader' for VADER.",
+)
+@click.option(
+    "--embed",
+    help="Embedder: hashing, hashing:DIM, or sentence-transformers:NAME_OR_PATH.",
+)
+@click.option("--workers", type=int, help="Worker processes [default: one per core].")
+@json_option
+@click.pass_context
+def enrich(
+    ctx: click.Context,
+    language: bool,
+    sentiment: bool,
+    sentiment_model: str | None,
+    embed: str | None,
+    workers: int | None,
+    as_json: bool,
+) -> None:
+    """Annotate posts with language, sentiment and embeddings, incrementally.
+
+    Only posts that lack an annotation, or whose annotation came from another model, are
+    processed: a second run on unchanged data does no work.
+    """
+    from voxpop.enrich import enrich as enrich_posts
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with (
+        open_store(ctx) as store,
+        Progress(
+            *columns, TimeElapsedColumn(), console=stderr, disable=not stderr.is_terminal
+        ) as bar,
+    ):
+        tasks: dict[str, TaskID] = {}
+
+        def progress(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(step, total=total)
+            bar.update(tasks[step], completed=done, total=total)
+
+        report = enrich_posts(
+            store,
+            language=language,
+            sentiment=sentiment or sentiment_model is not None,
+            sentiment_model=sentiment_model,
+            embed=embed,
+            workers=workers,
+            progress=progress,
+        )
+    summary = report.summary()
+    if as_json:
+        print_json(summary)
+        return
+    table = Table(title="Enriched", title_justify="left")
+    for column in ("step", "model", "posts", "unique texts", "seconds", "posts/s"):
+        table.add_column(column, justify="left" if column in ("step", "model") else "right")
+    for step in report.steps:
+        table.add_row(
+            step.step,
+            step.model,
+            f"{step.posts:,}",
+            f"{step.unique_texts:,}",
+            f"{step.seconds:.1f}",
+            f"{step.posts_per_second:,.0f}",
+        )
+    stdout.print(table)
+    if not report.posts_annotated:
+        stdout.print("nothing to do: every post already has these annotations")
