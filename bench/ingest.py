@@ -13,6 +13,7 @@ import argparse
 import json
 import shutil
 from pathlib import Path
+from typing import Literal
 
 from bench._measure import measure, print_table
 from voxpop.simulate import write_simulation
@@ -20,7 +21,11 @@ from voxpop.simulate import write_simulation
 
 def simulate(workdir: Path, posts: int, seed: int) -> tuple[Path, Path]:
     jsonl, csv = workdir / "twarc2", workdir / "csv"
-    for out, fmt in ((jsonl, "twitter-v2"), (csv, "csv")):
+    layouts: tuple[tuple[Path, Literal["twitter-v2", "csv"]], ...] = (
+        (jsonl, "twitter-v2"),
+        (csv, "csv"),
+    )
+    for out, fmt in layouts:
         marker = out / "done.json"
         if marker.exists() and json.loads(marker.read_text()) == {"posts": posts, "seed": seed}:
             continue

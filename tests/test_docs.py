@@ -20,20 +20,29 @@ CLI_DOC = DOCS / "cli.md"
 FORMATS_DOC = DOCS / "formats.md"
 
 
+def command_paths(group: click.Group, prefix: list[str]) -> list[list[str]]:
+    """Every command's argument path, groups before their subcommands."""
+    paths = [prefix]
+    for name in sorted(group.list_commands(click.Context(group))):
+        command = group.get_command(click.Context(group), name)
+        if isinstance(command, click.Group):
+            paths += command_paths(command, [*prefix, name])
+        else:
+            paths.append([*prefix, name])
+    return paths
+
+
 def cli_reference() -> str:
     runner = CliRunner()
     parts = [
         "# Command reference\n",
         "Generated from `--help` by `make docs`; a test fails when it is out of date.\n",
     ]
-    group = cli
-    assert isinstance(group, click.Group)
-    commands = [("voxpop", [])] + [
-        (f"voxpop {name}", [name]) for name in sorted(group.list_commands(click.Context(group)))
-    ]
-    for title, args in commands:
+    assert isinstance(cli, click.Group)
+    for args in command_paths(cli, []):
         result = runner.invoke(cli, [*args, "--help"], prog_name="voxpop", terminal_width=100)
         assert result.exit_code == 0, result.output
+        title = " ".join(["voxpop", *args])
         parts.append(f"## {title}\n\n```\n{result.output.rstrip()}\n```\n")
     return "\n".join(parts)
 
@@ -61,8 +70,11 @@ def test_cli_reference_is_current() -> None:
 
 def test_every_command_is_documented() -> None:
     text = CLI_DOC.read_text()
-    for name in cli.list_commands(click.Context(cli)):  # type: ignore[attr-defined]
-        assert f"## voxpop {name}\n" in text
+    assert isinstance(cli, click.Group)
+    paths = command_paths(cli, [])
+    assert ["collect", "status"] in paths
+    for args in paths:
+        assert "## " + " ".join(["voxpop", *args]) + "\n" in text
 
 
 if __name__ == "__main__":
