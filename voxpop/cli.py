@@ -6,14 +6,20 @@ progress and warnings go to stderr.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 import msgspec
+import pyarrow as pa
+import pyarrow.csv as pacsv
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -576,3 +582,224 @@ def enrich(
     stdout.print(table)
     if not report.posts_annotated:
         stdout.print("nothing to do: every post already has these annotations")
+
+
+def write_table_csv(table: pa.Table) -> None:
+    """An Arrow table as CSV on stdout; list columns as JSON arrays, one value per cell."""
+    columns = [
+        pa.array([json.dumps(v) for v in col.to_pylist()], pa.string())
+        if pa.types.is_list(col.type)
+        else col
+        for col in table.columns
+    ]
+    sink = io.BytesIO()
+    pacsv.write_csv(pa.Table.from_arrays(columns, names=table.column_names), sink)
+    sys.stdout.write(sink.getvalue().decode())
+
+
+def since_option(func: F) -> F:
+    func = click.option("--until", type=click.DateTime(), help="Up to this time (UTC, ISO 8601).")(
+        func
+    )
+    return click.option("--since", type=click.DateTime(), help="From this time (UTC, ISO 8601).")(
+        func
+    )
+
+
+def utc(value: datetime | None) -> datetime | None:
+    return None if value is None else value.replace(tzinfo=UTC)
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--limit", type=int, default=100, show_default=True)
+@json_option
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+@click.pass_context
+def search(ctx: click.Context, query: str, limit: int, as_json: bool, as_csv: bool) -> None:
+    """Posts matching a query: terms, "phrases", AND/OR/NOT, #tags, @mentions, fields.
+
+    Fields: lang: platform: kind: author: domain: url: collection: since: until:
+    (see docs/query.md).
+    """
+    from voxpop.analyze.query import search as search_posts
+
+    with open_store(ctx, read_only=True) as store:
+        table = search_posts(store, query, limit=limit)
+    if as_json:
+        print_json(table.to_pylist())
+    elif as_csv:
+        write_table_csv(table)
+    else:
+        view = Table(title=f"{table.num_rows:,} posts", title_justify="left")
+        for column in ("created_at", "platform", "author_handle", "lang", "text"):
+            view.add_column(column, overflow="fold")
+        for row in table.to_pylist():
+            view.add_row(
+                str(row["created_at"]),
+                row["platform"],
+                row["author_handle"] or "",
+                row["lang"] or "",
+                (row["text"] or "")[:200],
+            )
+        stdout.print(view)
+
+
+@cli.command()
+@click.argument("queries", nargs=-1, required=True)
+@click.option("--interval", default="1h", show_default=True, help="Bucket: 15m, 1h, 1d, ...")
+@click.option("--by", type=click.Choice(["lang", "platform", "kind"]))
+@since_option
+@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), help="FILE.png or .svg")
+@json_option
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+@click.pass_context
+def trends(
+    ctx: click.Context,
+    queries: tuple[str, ...],
+    interval: str,
+    by: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    plot: Path | None,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
+    """Posts, unique authors, reposts and mean sentiment per time bucket, per query (UTC)."""
+    from voxpop.analyze.trends import plot_trends
+    from voxpop.analyze.trends import trends as trend_table
+
+    with open_store(ctx, read_only=True) as store:
+        table = trend_table(
+            store,
+            list(queries),
+            interval=interval,
+            by=by,  # type: ignore[arg-type]
+            since=utc(since),
+            until=utc(until),
+        )
+    if plot:
+        plot_trends(table, plot)
+        stderr.print(f"wrote {plot}")
+    if as_json:
+        print_json(table.to_pylist())
+    elif as_csv:
+        write_table_csv(table)
+    else:
+        view = Table(title=f"Trends per {interval} (UTC)", title_justify="left")
+        for name in table.column_names:
+            view.add_column(name, justify="left" if name in ("query", "bucket", by) else "right")
+        for row in table.to_pylist():
+            view.add_row(*("" if v is None else str(v) for v in row.values()))
+        stdout.print(view)
+
+
+@cli.command()
+@since_option
+@click.option("--interval", default="10m", show_default=True, help="Bucket of the series.")
+@json_option
+@click.pass_context
+def surges(
+    ctx: click.Context,
+    since: datetime | None,
+    until: datetime | None,
+    interval: str,
+    as_json: bool,
+) -> None:
+    """Surging hashtags, terms and domains, found without a query (see docs/surges.md)."""
+    from voxpop.analyze.surges import discover_surges, surge_events
+
+    with open_store(ctx, read_only=True) as store:
+        events = surge_events(
+            discover_surges(store, since=utc(since), until=utc(until), interval=interval)
+        )
+    if as_json:
+        print_json({"surges": events})
+        return
+    view = Table(title="Surges (UTC)", title_justify="left")
+    for column in ("start", "detected", "peak", "end", "magnitude", "significance", "keys"):
+        view.add_column(column, overflow="fold")
+    for event in events:
+        view.add_row(
+            f"{event.start:%Y-%m-%d %H:%M}",
+            f"{event.detected_at:%Y-%m-%d %H:%M}",
+            f"{event.peak:%Y-%m-%d %H:%M}",
+            f"{event.end:%Y-%m-%d %H:%M}" if event.end else "ongoing",
+            f"{event.magnitude:.1f}x",
+            f"{event.significance:.2g}",
+            ", ".join(event.keys[:5]),
+        )
+    stdout.print(view)
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--unacknowledged", is_flag=True, help="Only alerts nobody has acknowledged.")
+@click.option("--limit", type=int, default=100, show_default=True)
+@json_option
+@click.pass_context
+def alerts(ctx: click.Context, unacknowledged: bool, limit: int, as_json: bool) -> None:
+    """Stored alerts, newest first; `voxpop alerts ack ID...` acknowledges them."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from voxpop.alerts import list_alerts
+
+    with open_store(ctx, read_only=True) as store:
+        rows = list_alerts(store, unacknowledged=unacknowledged, limit=limit)
+    if as_json:
+        print_json({"alerts": rows})
+        return
+    view = Table(title="Alerts", title_justify="left")
+    for column in ("id", "fired (UTC)", "severity", "rule", "message"):
+        view.add_column(column, overflow="fold")
+    for alert in rows:
+        view.add_row(
+            str(alert.alert_id),
+            f"{alert.fired_at:%Y-%m-%d %H:%M:%S}",
+            alert.severity,
+            alert.rule,
+            alert.message,
+        )
+    stdout.print(view)
+
+
+@alerts.command("ack")
+@click.argument("alert_ids", nargs=-1, type=int, required=True)
+@click.option("--by", help="Who acknowledges (recorded with the alert).")
+@json_option
+@click.pass_context
+def alerts_ack(
+    ctx: click.Context, alert_ids: tuple[int, ...], by: str | None, as_json: bool
+) -> None:
+    """Acknowledge alerts by id."""
+    from voxpop.alerts import acknowledge
+
+    with open_store(ctx) as store:
+        count = acknowledge(store, list(alert_ids), by=by)
+    if as_json:
+        print_json({"acknowledged": count})
+    else:
+        stdout.print(f"acknowledged {count} alert(s)")
+
+
+@cli.command()
+@click.option(
+    "--rules",
+    "rules_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Alert rules (TOML; see docs/alerts.md).",
+)
+@click.option("--poll", type=float, default=1.0, show_default=True, help="Seconds between checks.")
+@click.option("--no-deliver", is_flag=True, help="Store and print alerts without delivering.")
+@click.pass_context
+def watch(ctx: click.Context, rules_path: Path, poll: float, no_deliver: bool) -> None:
+    """Evaluate alert rules as posts arrive; prints one JSON line per alert (Ctrl-C stops).
+
+    DuckDB allows one writing process per file: run it where posts are ingested.
+    """
+    from voxpop.alerts import load_rules
+    from voxpop.alerts import watch as watch_rules
+
+    rules = load_rules(rules_path)
+    with open_store(ctx) as store, contextlib.suppress(KeyboardInterrupt):
+        watch_rules(store, rules, poll=poll, deliver=not no_deliver, on_alert=print_json)

@@ -214,6 +214,8 @@ class Store:
         self.read_only = read_only
         # Times come back in UTC whatever the machine's zone, as stored.
         self.con.execute("SET TimeZone = 'UTC'")
+        # DuckDB draws its own progress bar on stderr for long queries; ours is enough.
+        self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             self._migrate()
         elif self.version() < len(_MIGRATIONS):

@@ -39,7 +39,7 @@ _UNSEGMENTED = (
     "\uaa60-\uaa7f\ua9e0-\ua9ff"  # Myanmar extensions
     "\U00020000-\U0003134f"  # Han extensions B-G
 )
-_UNSEGMENTED_RUN = re.compile(f"([{_UNSEGMENTED}]+)")
+UNSEGMENTED_RUN = re.compile(f"([{_UNSEGMENTED}]+)")
 
 
 def _marks() -> str:
@@ -107,10 +107,10 @@ def normalize_text(text: str | None) -> str:
 def _split(text: str) -> list[str]:
     out: list[str] = []
     for word in _WORD.findall(text):
-        if word.isascii() or not _UNSEGMENTED_RUN.search(word):
+        if word.isascii() or not UNSEGMENTED_RUN.search(word):
             out.append(word)
             continue
-        for i, part in enumerate(_UNSEGMENTED_RUN.split(word)):
+        for i, part in enumerate(UNSEGMENTED_RUN.split(word)):
             if not part:
                 continue
             if i % 2 == 0 or len(part) == 1:
