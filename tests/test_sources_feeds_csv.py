@@ -19,7 +19,15 @@ from tests.conftest import ReadResult, fixture_path, read_all
 from voxpop.errors import ConfigError, FormatError
 from voxpop.schema import Kind, Metrics, Post, posts_to_table
 from voxpop.sources import cnt, crowdtangle, detect, generic, rss, youtube
-from voxpop.sources._base import DeadLetter, Delete, Reader, Sample, Skipped
+from voxpop.sources._base import (
+    DeadLetter,
+    Delete,
+    Reader,
+    Sample,
+    Skipped,
+    html_to_text,
+    split_list,
+)
 
 
 def read_bytes(reader: Reader, data: bytes) -> ReadResult:
@@ -302,8 +310,8 @@ def test_rss_html_to_text() -> None:
     html = (
         "<p>a <b>b</b>\n c</p><p>d &amp; e<br>f</p><ul><li>x</li><li>y</li></ul><script>z</script>"
     )
-    assert rss.html_to_text(html) == "a b c\n\nd & e\nf\n\nx\ny"
-    assert rss.html_to_text("  plain text  ") == "plain text"
+    assert html_to_text(html).text == "a b c\n\nd & e\nf\n\nx\ny"
+    assert html_to_text("  plain text  ").text == "plain text"
 
 
 @settings(max_examples=60, deadline=None)
@@ -1017,7 +1025,7 @@ def test_generic_with_map_rejects_unknown_fields() -> None:
     ],
 )
 def test_generic_list_cells(cell: str, expected: list[str]) -> None:
-    assert generic.split_list(cell) == expected
+    assert split_list(cell) == expected
 
 
 @pytest.mark.parametrize(

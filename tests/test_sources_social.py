@@ -16,10 +16,9 @@ from hypothesis import strategies as st
 from tests.conftest import ReadResult, fixture_path, read_all
 from voxpop.schema import Metrics, Post, posts_to_table
 from voxpop.sources import Sample, detect
-from voxpop.sources._base import DeadLetter, Delete, Reader, Skipped
+from voxpop.sources._base import DeadLetter, Delete, Reader, Skipped, html_to_text
 from voxpop.sources.bluesky import READER as BLUESKY
 from voxpop.sources.mastodon import READER as MASTODON
-from voxpop.sources.mastodon import html_to_text
 from voxpop.sources.reddit import READER as REDDIT
 from voxpop.sources.telegram import READER as TELEGRAM
 
@@ -470,7 +469,7 @@ def post_id_suffix(post: Post) -> str:
 
 def corrupt(blob: bytes, at: int, data: st.DataObject) -> bytes:
     # Neither a line break (it would split a record in two) nor "[" (a first line starting with
-    # one reads as a damaged JSON array, as `iter_json_values` does for every JSON format).
+    # one may read as a damaged JSON array).
     byte = data.draw(st.integers(0, 255).filter(lambda b: b not in (0x0A, 0x5B)))
     return blob[:at] + bytes([byte]) + blob[at + 1 :]
 

@@ -26,12 +26,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import IO
+from typing import IO, Any
 
 import msgspec
 
 from voxpop.schema import Kind, Post
-from voxpop.sources._base import Delete, Item, Reader, Sample, Skipped, dead, parse_time
+from voxpop.sources._base import (
+    RECORD_ERRORS,
+    DeadLetter,
+    Delete,
+    Item,
+    Reader,
+    Sample,
+    Skipped,
+    dead,
+    encode_json,
+    parse_time,
+    raw_json,
+    read_typed_json,
+)
 
 __all__ = ["READER", "read", "sniff"]
 
@@ -44,7 +57,6 @@ _KINDS = {"com": "commit", "id": "identity", "acc": "account"}
 _LINK = "app.bsky.richtext.facet#link"
 _MENTION = "app.bsky.richtext.facet#mention"
 _TAG = "app.bsky.richtext.facet#tag"
-_ERRORS = (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError)
 
 
 class _Commit(msgspec.Struct):
@@ -130,21 +142,25 @@ def sniff(sample: Sample) -> bool:
 
 
 def read(stream: IO[bytes]) -> Iterator[Item]:
-    for number, line in enumerate(stream, start=1):
-        if number == 1:
-            line = line.removeprefix(b"\xef\xbb\xbf")
-        if not line.strip():
-            continue
-        try:
-            event = _events.decode(line)
-        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-            yield dead(number, f"not a Jetstream event: {exc}", line.rstrip(b"\r\n"))
-            continue
-        try:
-            yield _event(number, event)
-        except (*_ERRORS, msgspec.DecodeError) as exc:  # UnicodeDecodeError is a ValueError
-            reason = f"unreadable {_collection(event)} record: {exc}"
-            yield dead(number, reason, line.rstrip(b"\r\n"))
+    return read_typed_json(stream, _events, _event_items, _decoded_again, arrays=False)
+
+
+def _event_items(event: _Event, number: int, source: bytes | dict[str, Any]) -> list[Item]:
+    try:
+        return [_event(number, event)]
+    except RECORD_ERRORS as exc:
+        return [dead(number, f"unreadable {_collection(event)} record: {exc}", raw_json(source))]
+
+
+def _decoded_again(
+    number: int, obj: dict[str, Any], error: msgspec.ValidationError
+) -> tuple[_Event, dict[str, Any], list[DeadLetter]] | DeadLetter:
+    """An event that came decoded generically, decoded from JSON again: a commit's record is
+    kept raw (msgspec.Raw), which only decoding JSON makes."""
+    try:
+        return _events.decode(encode_json(obj)), obj, []
+    except ValueError:
+        return dead(number, f"not a Jetstream event: {error}", encode_json(obj))
 
 
 def _collection(event: _Event) -> str:

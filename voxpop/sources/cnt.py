@@ -27,8 +27,7 @@ from decimal import Decimal
 from typing import IO
 
 from voxpop.schema import Post
-from voxpop.sources._base import DeadLetter, Item, Reader, Sample, dead, iter_csv_rows, parse_time
-from voxpop.sources.generic import split_list
+from voxpop.sources._base import Item, Reader, Sample, map_csv_rows, parse_time, split_list
 
 __all__ = ["COLUMNS", "READER", "read", "sniff", "write_cnt_csv"]
 
@@ -50,18 +49,10 @@ def sniff(sample: Sample) -> bool:
 
 
 def read(stream: IO[bytes]) -> Iterator[Item]:
-    for row in iter_csv_rows(stream):
-        if isinstance(row, DeadLetter):
-            yield row
-            continue
-        number, cells = row
-        try:
-            yield _post(cells, number)
-        except (KeyError, ValueError, OverflowError) as exc:
-            yield dead(number, str(exc), ",".join(cells.values()))
+    return map_csv_rows(stream, _post)
 
 
-def _post(cells: Mapping[str, str], number: int) -> Post:
+def _post(number: int, cells: Mapping[str, str]) -> Post:
     message_id = cells["message_id"].strip()
     if not message_id:
         raise ValueError("empty message_id")

@@ -25,25 +25,27 @@ videos, read as unknown).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import IO, Any
 
 from voxpop.schema import Metrics, Post
 from voxpop.sources._base import (
+    RECORD_ERRORS,
     DeadLetter,
     Item,
     Reader,
     Sample,
     Skipped,
     dead,
+    encode_json,
     get_path,
-    iter_csv_rows,
-    iter_json_values,
+    int64,
+    iter_json_records,
+    map_csv_rows,
     parse_time,
+    peek,
 )
-from voxpop.sources.generic import int64, peek
 
 __all__ = ["READER", "read", "sniff"]
 
@@ -90,25 +92,13 @@ def read(stream: IO[bytes]) -> Iterator[Item]:
     if head[:1] in (b"{", b"["):
         yield from _read_json(stream)
     else:
-        yield from _read_csv(stream)
+        yield from map_csv_rows(stream, _csv_post)
 
 
 # -- CSV ------------------------------------------------------------------------------------
 
 
-def _read_csv(stream: IO[bytes]) -> Iterator[Item]:
-    for row in iter_csv_rows(stream):
-        if isinstance(row, DeadLetter):
-            yield row
-            continue
-        number, cells = row
-        try:
-            yield _csv_post(cells, number)
-        except (KeyError, TypeError, ValueError, OverflowError) as exc:
-            yield dead(number, str(exc), ",".join(cells.values()))
-
-
-def _csv_post(cells: Mapping[str, str], number: int) -> Post:
+def _csv_post(number: int, cells: Mapping[str, str]) -> Post:
     url = cells.get("URL", "").strip()
     if not url:
         raise ValueError("row has no post URL, the only post identifier in a CrowdTangle CSV")
@@ -203,7 +193,7 @@ def _join(*parts: str | None) -> str | None:
 
 def _read_json(stream: IO[bytes]) -> Iterator[Item]:
     number = 0
-    for value in iter_json_values(stream):
+    for value in iter_json_records(stream):
         if isinstance(value, DeadLetter):
             yield value
             continue
@@ -221,8 +211,8 @@ def _read_json(stream: IO[bytes]) -> Iterator[Item]:
             number += 1
             try:
                 yield _json_post(post, number)
-            except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
-                yield dead(number, f"unreadable CrowdTangle post: {exc}", json.dumps(post))
+            except RECORD_ERRORS as exc:
+                yield dead(number, f"unreadable CrowdTangle post: {exc}", encode_json(post))
 
 
 def _json_post(post: Mapping[str, Any], number: int) -> Post:

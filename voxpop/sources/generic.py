@@ -24,8 +24,6 @@ A JSON array is read whole; JSON lines are streamed.
 
 from __future__ import annotations
 
-import io
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -34,29 +32,26 @@ from typing import IO, Any
 from voxpop.errors import ConfigError
 from voxpop.schema import METRIC_NAMES, Kind, Metrics, Post
 from voxpop.sources._base import (
+    NULL_TEXTS,
+    RECORD_ERRORS,
     DeadLetter,
     Item,
     Reader,
     Sample,
+    csv_line,
     dead,
+    encode_json,
     get_path,
+    int64,
     iter_csv_rows,
-    iter_json_lines,
-    iter_json_values,
+    iter_json_records,
     parse_time,
+    peek,
+    set_relation,
+    split_list,
 )
 
-__all__ = [
-    "FIELDS",
-    "READER",
-    "TimeParser",
-    "int64",
-    "peek",
-    "read",
-    "sniff",
-    "split_list",
-    "with_map",
-]
+__all__ = ["FIELDS", "READER", "TimeParser", "read", "sniff", "with_map"]
 
 # Canonical field -> the source columns that hold it by default, in order of preference.
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -92,108 +87,11 @@ _KINDS: dict[str, Kind] = {
     "quoted": "quote", "comment": "comment", "article": "article",
 }  # fmt: skip
 
-_NULLS = frozenset({"", "n/a", "na", "-", "null", "none", "nan"})
 _LIST_FIELDS = ("urls", "hashtags", "mentions")
-_URL_STARTS = ("http://", "https://", "www.")
 _CACHE_LIMIT = 256
-_INT64_LIMIT = 2**63
 
 Accessor = str | tuple[str, ...]  # a column name, or a path into nested JSON objects
 Resolved = dict[str, Accessor]
-
-
-def peek(stream: IO[bytes], size: int = 4096) -> tuple[bytes, IO[bytes]]:
-    """The first bytes of a stream with BOM and leading blanks dropped, and the whole stream.
-
-    Lets a reader choose between layouts (CSV or JSON) without a seekable input.
-    """
-    head = stream.read(size)
-    return head.removeprefix(b"\xef\xbb\xbf").lstrip(), io.BufferedReader(_Prefixed(head, stream))
-
-
-class _Prefixed(io.RawIOBase):
-    def __init__(self, prefix: bytes, stream: IO[bytes]) -> None:
-        self._prefix = prefix
-        self._stream = stream
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        if self._prefix:
-            count = min(len(view), len(self._prefix))
-            view[:count] = self._prefix[:count]
-            self._prefix = self._prefix[count:]
-            return count
-        data = self._stream.read(len(view))
-        view[: len(data)] = data
-        return len(data)
-
-
-def split_list(value: object, *, commas: bool = True) -> list[str]:
-    """A list cell: JSON array, Python list repr, or space-separated (and, by default,
-    comma-separated) text."""
-    if value is None:
-        return []
-    if isinstance(value, list):
-        items: list[str] = []
-        for element in value:
-            if isinstance(element, (dict, list)):
-                raise ValueError(f"list holds an object, not a value: {element!r}")
-            if element is not None and str(element).strip():
-                items.append(str(element).strip())
-        return items
-    text = str(value).strip()
-    if not text or text.lower() in _NULLS:
-        return []
-    if text[0] == "[" and text[-1] == "]":
-        try:
-            return split_list(json.loads(text))
-        except ValueError:
-            return _bracketed(text[1:-1])
-    if not commas:
-        return text.split()
-    return [part for token in text.split() for part in _split_commas(token)]
-
-
-def _bracketed(inner: str) -> list[str]:
-    """Items of a Python list repr: quoted strings, or bare words between commas."""
-    items: list[str] = []
-    position, size = 0, len(inner)
-    while position < size:
-        char = inner[position]
-        if char in " ,\t\r\n":
-            position += 1
-            continue
-        if char in "'\"":
-            end = inner.find(char, position + 1)
-            end = size if end < 0 else end
-            items.append(inner[position + 1 : end])
-        else:
-            end = inner.find(",", position)
-            end = size if end < 0 else end
-            items.append(inner[position:end].strip())
-        position = end + 1
-    return [item for item in items if item]
-
-
-def _split_commas(token: str) -> list[str]:
-    """Comma-separated items; a comma inside a URL (not followed by a new URL) stays."""
-    if "," not in token:
-        return [token]
-    parts: list[str] = []
-    for part in token.split(","):
-        if (
-            parts
-            and part
-            and parts[-1].startswith(_URL_STARTS)
-            and not part.startswith(_URL_STARTS)
-        ):
-            parts[-1] += "," + part
-        elif part:
-            parts.append(part)
-    return parts
 
 
 def _us_time(text: str) -> datetime:
@@ -227,7 +125,7 @@ class TimeParser:
         if value is None or isinstance(value, (int, float)):
             return parse_time(value)
         text = str(value).strip()
-        if text.lower() in _NULLS:
+        if text.lower() in NULL_TEXTS:
             return None
         for index, parser in enumerate(self._parsers):
             try:
@@ -303,13 +201,6 @@ def _flat_list(field: str, value: object) -> bool:
     )
 
 
-def int64(value: int) -> int:
-    """A count as the store keeps it (64-bit); a ValueError for anything larger."""
-    if not -_INT64_LIMIT <= value < _INT64_LIMIT:
-        raise ValueError(f"count out of range: {value}")
-    return value
-
-
 def _count(value: Any) -> int | None:
     if value is None or isinstance(value, bool):
         return None
@@ -320,7 +211,7 @@ def _count(value: Any) -> int | None:
     if not isinstance(value, str):
         raise ValueError(f"not a count: {value!r}")
     text = str(value).strip().replace(",", "").replace("_", "")
-    if text.lower() in _NULLS:
+    if text.lower() in NULL_TEXTS:
         return None
     return int64(int(float(text)) if "." in text or "e" in text.lower() else int(text))
 
@@ -381,7 +272,7 @@ def _post(
     if not values.keys().isdisjoint(METRIC_NAMES):
         metrics = Metrics(**{name: _count(values.get(name)) for name in METRIC_NAMES})
     text = values.get("text")
-    return Post(
+    post = Post(
         platform=scalars["platform"].lower() if "platform" in scalars else "generic",
         post_id=post_id,
         author_id=scalars.get("author_id") or handle,
@@ -390,9 +281,6 @@ def _post(
         created_at=times(values["created_at"]) if "created_at" in values else None,
         text=None if text is None else str(text),
         source_lang=scalars.get("source_lang"),
-        kind=kind,
-        parent_id=parent_id,
-        parent_author_id=scalars.get("parent_author_id"),
         conversation_id=scalars.get("conversation_id"),
         urls=split_list(values["urls"]) if "urls" in values else [],
         hashtags=_names(values["hashtags"], "#") if "hashtags" in values else [],
@@ -400,21 +288,17 @@ def _post(
         metrics=metrics,
         record=number,
     )
+    return set_relation(post, kind, parent_id, scalars.get("parent_author_id"))
 
 
 def _names(value: object, sigil: str) -> list[str]:
     return [stripped for name in split_list(value) if (stripped := name.lstrip(sigil))]
 
 
-_ERRORS = (KeyError, TypeError, ValueError, AttributeError, OverflowError)
-
-
 def _read(mapper: _Mapper, stream: IO[bytes]) -> Iterator[Item]:
     head, stream = peek(stream)
-    if head[:1] == b"{":
-        yield from _read_json(mapper, iter_json_lines(stream))
-    elif head[:1] == b"[":
-        yield from _read_json(mapper, iter_json_values(stream))
+    if head[:1] in (b"{", b"["):
+        yield from _read_json(mapper, iter_json_records(stream))
     else:
         yield from _read_csv(mapper, stream)
 
@@ -435,8 +319,8 @@ def _read_csv(mapper: _Mapper, stream: IO[bytes]) -> Iterator[Item]:
                 yield dead(0, f"no column {columns} for {field}; the header has: {header}", "")
         try:
             yield _post(cells, resolved, mapper.explicit, number, times)
-        except _ERRORS as exc:
-            yield dead(number, str(exc), ",".join(cells.values()))
+        except RECORD_ERRORS as exc:
+            yield dead(number, str(exc), csv_line(cells.values()))
 
 
 def _read_json(mapper: _Mapper, records: Iterator[tuple[int, Any] | DeadLetter]) -> Iterator[Item]:
@@ -447,12 +331,12 @@ def _read_json(mapper: _Mapper, records: Iterator[tuple[int, Any] | DeadLetter])
             continue
         number, record = value
         if not isinstance(record, Mapping):
-            yield dead(number, "not a JSON object", json.dumps(record, default=str))
+            yield dead(number, "not a JSON object", encode_json(record))
             continue
         try:
             yield _post(record, mapper.resolve(record), mapper.explicit, number, times)
-        except _ERRORS as exc:
-            yield dead(number, str(exc), json.dumps(record, default=str, ensure_ascii=False))
+        except RECORD_ERRORS as exc:
+            yield dead(number, str(exc), encode_json(record))
 
 
 def _has_core_columns(keys: Iterable[str]) -> bool:

@@ -18,21 +18,19 @@ by pandas as floats ("3.0") are read as integers. Text is as Twitter stored it, 
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator, Mapping
 from typing import IO
 
 from voxpop.schema import Kind, Metrics, Post
 from voxpop.sources._base import (
-    DeadLetter,
     Item,
     Reader,
     Sample,
     Skipped,
-    dead,
-    iter_csv_rows,
+    map_csv_rows,
     parse_time,
+    set_relation,
+    unescape_amp_lt_gt,
 )
 
 __all__ = ["READER", "read", "sniff"]
@@ -50,21 +48,12 @@ def sniff(sample: Sample) -> bool:
 
 
 def read(stream: IO[bytes]) -> Iterator[Item]:
-    for row in iter_csv_rows(stream):
-        if isinstance(row, DeadLetter):
-            yield row
-            continue
-        number, cells = row
-        if "tweetid" not in cells:
-            yield Skipped("user", number)
-            continue
-        try:
-            yield _post(number, cells)
-        except (KeyError, ValueError, OverflowError) as exc:
-            yield dead(number, f"unreadable row: {exc}", _raw(cells))
+    return map_csv_rows(stream, _item, reason="unreadable row: ")
 
 
-def _post(number: int, cells: Mapping[str, str]) -> Post:
+def _item(number: int, cells: Mapping[str, str]) -> Post | Skipped:
+    if "tweetid" not in cells:
+        return Skipped("user", number)
     post_id = cells["tweetid"].strip()
     if not post_id:
         raise ValueError("no tweetid")
@@ -80,14 +69,10 @@ def _post(number: int, cells: Mapping[str, str]) -> Post:
     elif parent_id := _cell(cells, "quoted_tweet_tweetid"):
         kind = "quote"
     text = cells.get("tweet_text")
-    if text and "&" in text:
-        text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     counts = [
         _count(cells, name)
         for name in ("like_count", "retweet_count", "reply_count", "quote_count")
     ]
-    # Post() takes over twice as long with more than 15 keywords (msgspec 0.22), so the fields
-    # that most posts leave at their defaults are set afterwards.
     post = Post(
         platform=PLATFORM,
         post_id=post_id,
@@ -95,7 +80,7 @@ def _post(number: int, cells: Mapping[str, str]) -> Post:
         author_handle=_cell(cells, "user_screen_name"),
         author_name=_cell(cells, "user_display_name"),
         created_at=parse_time(cells.get("tweet_time", "").strip()),
-        text=text,
+        text=unescape_amp_lt_gt(text) if text is not None else None,
         source_lang=_cell(cells, "tweet_language"),
         urls=_list(cells.get("urls")),
         hashtags=[tag.lstrip("#") for tag in _list(cells.get("hashtags"))],
@@ -103,11 +88,7 @@ def _post(number: int, cells: Mapping[str, str]) -> Post:
         metrics=Metrics(*counts) if any(c is not None for c in counts) else None,
         record=number,
     )
-    if kind != "post":
-        post.kind = kind
-        post.parent_id = parent_id
-        post.parent_author_id = parent_author_id
-    return post
+    return set_relation(post, kind, parent_id, parent_author_id)
 
 
 def _cell(cells: Mapping[str, str], name: str) -> str | None:
@@ -142,12 +123,6 @@ def _list(cell: str | None) -> list[str]:
     # Items are joined with ", "; a bare "," may also occur inside a URL.
     parts = inner.split(", ") if ", " in inner else inner.split(",")
     return [item for part in parts if (item := part.strip().strip("'\"").strip())]
-
-
-def _raw(cells: Mapping[str, str]) -> str:
-    out = io.StringIO()
-    csv.writer(out).writerow(cells.values())
-    return out.getvalue().rstrip("\r\n")
 
 
 READER = Reader(

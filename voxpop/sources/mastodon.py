@@ -36,66 +36,49 @@ the boosted status is emitted as a context post. `author_id` is the account's pr
 `parent_author_id` of a reply is found among the status's own account and mentions.
 
 Text: the HTML `content` reduced to text, paragraphs separated by a blank line, `<br>` as a
-line break, Mastodon's shortened link text restored in full; a content warning (`spoiler_text`)
-comes first, followed by a blank line. URLs are the links in the content other than mention and
-hashtag links, plus the preview card's URL. Hashtags are the tags' names as Mastodon normalises
-them (lower case), mentions the mentioned accounts' `acct`. Quotes are Mastodon 4.4's `quote`
-(an accepted quote, embedded or by id) or a status embedded as `quote` (Fedibird, Akkoma); the
-quoted status is emitted as a context post. A status that is both a reply and a quote is a
-reply.
+line break, white space collapsed as a browser shows it, Mastodon's shortened link text restored
+in full; a content warning (`spoiler_text`) comes first, followed by a blank line. URLs are the
+links in the content other than mention and hashtag links, plus the preview card's URL. Hashtags
+are the tags' names as Mastodon normalises them (lower case), mentions the mentioned accounts'
+`acct`. Quotes are Mastodon 4.4's `quote` (an accepted quote, embedded or by id) or a status
+embedded as `quote` (Fedibird, Akkoma); the quoted status is emitted as a context post. A status
+that is both a reply and a quote is a reply.
 """
 
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from html import unescape
 from typing import IO, Any
-
-import msgspec
 
 from voxpop.schema import Kind, Metrics, Post
 from voxpop.sources._base import (
     MAX_RAW,
+    RECORD_ERRORS,
     DeadLetter,
     Delete,
     Item,
+    Parsed,
     Reader,
     Sample,
     Skipped,
+    as_id,
     dead,
-    decode_text,
-    iter_json_lines,
-    iter_json_values,
+    decode_json,
+    decode_record,
+    encode_json,
+    html_to_text,
+    int64_or_none,
     parse_time,
+    peek,
+    set_relation,
+    split_json,
+    str_or_none,
 )
 
-__all__ = [
-    "ERRORS",
-    "READER",
-    "count",
-    "ident",
-    "iter_json_records",
-    "live_reader",
-    "prefixed",
-    "read",
-    "sniff",
-]
+__all__ = ["READER", "live_reader", "read", "sniff"]
 
 PLATFORM = "mastodon"
-
-# Per-record mapping failures that make a dead letter rather than a crash. OverflowError and
-# OSError come from out-of-range epoch timestamps.
-ERRORS = (
-    KeyError,
-    TypeError,
-    ValueError,
-    AttributeError,
-    OverflowError,
-    OSError,
-    msgspec.MsgspecError,
-)
 
 _PUBLIC = frozenset({"public", "unlisted", "local"})
 _STATUS_EVENTS = frozenset({"update", "status.update"})
@@ -114,89 +97,12 @@ _EVENTS = frozenset(
         "notifications_merged",
     }
 )
-_PARAGRAPH_TAGS = frozenset({"p", "blockquote", "pre", "ul", "ol"})
-_LINE_TAGS = frozenset({"br", "li"})
 # Statuses remembered per stream to resolve replies and deletes: recent ones are what later
 # events refer to, and the bound keeps a long stream's memory flat.
 _REMEMBERED = 200_000
 _MAX_BULK = 64 * 1024 * 1024
 _MAX_ELEMENTS = 64  # pub/sub frames have 3 or 4
 _NO_METRICS = Metrics()
-
-_decoder = msgspec.json.Decoder()
-_encoder = msgspec.json.Encoder()
-
-
-def iter_json_records(stream: IO[bytes]) -> tuple[bool, Iterator[tuple[int, Any] | DeadLetter]]:
-    """The records of JSON lines or of a JSON document, numbered from 1.
-
-    Returns (streamed, records). JSON lines, recognised by a complete JSON object on the first
-    line followed by more lines, are read one line at a time and never held whole (`streamed`);
-    anything else is a document, read whole: an array yields its elements, another value itself.
-    """
-    first = stream.readline()
-    second = stream.readline()
-    if second.strip() and _is_json_object(first):
-        return True, iter_json_lines(prefixed(first + second, stream))
-    return False, _json_document(first + second + stream.read())
-
-
-def _json_document(data: bytes) -> Iterator[tuple[int, Any] | DeadLetter]:
-    text = decode_text(data)
-    try:
-        value = _decoder.decode(text)
-    except msgspec.DecodeError:
-        # `iter_json_values` salvages damaged input; its json module lets escaped lone
-        # surrogates through, which the store cannot encode: they are replaced.
-        for record in iter_json_values(io.BytesIO(data)):
-            yield record if isinstance(record, DeadLetter) else (record[0], _clean(record[1]))
-        return
-    if isinstance(value, list):
-        yield from enumerate(value, start=1)
-    else:
-        yield 1, value
-
-
-def _clean(value: Any) -> Any:
-    try:
-        return _decoder.decode(json.dumps(value, ensure_ascii=False).encode("utf-8", "replace"))
-    except msgspec.DecodeError:  # NaN or Infinity, which hold no text
-        return value
-
-
-def _is_json_object(line: bytes) -> bool:
-    line = line.removeprefix(b"\xef\xbb\xbf").strip()
-    if not line.startswith(b"{"):
-        return False
-    try:
-        _decoder.decode(line)
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        return False
-    return True
-
-
-def prefixed(head: bytes, stream: IO[bytes]) -> IO[bytes]:
-    """A stream that yields `head` (bytes already read from `stream`), then the rest of it."""
-    return io.BufferedReader(_Prefixed(head, stream))
-
-
-class _Prefixed(io.RawIOBase):
-    """A raw stream that yields `head` and then the rest of `stream`."""
-
-    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
-        self._head = io.BytesIO(head)
-        self._stream = stream
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        size = self._head.readinto(buffer)
-        if size:
-            return size
-        data = self._stream.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
 
 def sniff(sample: Sample) -> bool:
@@ -252,27 +158,36 @@ def _is_mastodon(value: Any) -> bool:
 
 def read(stream: IO[bytes]) -> Iterator[Item]:
     state = _State()
-    first = stream.readline()
-    second = stream.readline()
-    source = prefixed(first + second, stream)
+    head, source = peek(stream)
+    first, _, rest = head.partition(b"\n")
     # Either line tells RESP from JSON, so a frame damaged at its very start is still RESP.
-    if first.lstrip().startswith(b"*") or second.lstrip().startswith((b"*", b"$")):
+    if first.startswith(b"*") or rest.lstrip().startswith((b"*", b"$")):
         for record in _resp_records(source):
             if isinstance(record, (DeadLetter, Skipped)):
                 yield record
             else:
                 yield from state.items(*record)
         return
-    streamed, records = iter_json_records(source)
-    if not streamed:
-        # A document is in memory already; learning its statuses' ids first lets replies in
-        # newest-first timelines resolve to parents that come later in the array.
-        held = list(records)
-        for record in held:
-            if not isinstance(record, DeadLetter):
-                for status in _statuses_in(record[1]):
-                    state.remember(status)
-        records = iter(held)
+    records = split_json(source)
+    for record in records:
+        if not isinstance(record, DeadLetter) and isinstance(record[1], Parsed):
+            yield from _document(state, [decode_record(r) for r in (record, *records)])
+            return
+        found = decode_record(record)
+        if isinstance(found, DeadLetter):
+            yield found
+        else:
+            yield from state.items(*found)
+
+
+def _document(state: _State, records: list[tuple[int, Any] | DeadLetter]) -> Iterator[Item]:
+    """The items of a document's records, which are in memory already: learning its statuses'
+    ids first lets replies in newest-first timelines resolve to parents that come later in it.
+    """
+    for record in records:
+        if not isinstance(record, DeadLetter):
+            for status in _statuses_in(record[1]):
+                state.remember(status)
     for record in records:
         if isinstance(record, DeadLetter):
             yield record
@@ -318,21 +233,21 @@ class _State:
                 self.remember(nested)
 
     def resolve(self, local: object) -> str:
-        key = ident(local)
+        key = as_id(local)
         return self._uris.get(key, key)
 
     def items(self, number: int, value: Any) -> list[Item]:
         """Everything one record holds; a record that cannot be read is one dead letter."""
         try:
             return self._value(number, value)
-        except ERRORS as exc:
-            return [dead(number, f"unreadable record: {exc!r}", _encode(value))]
+        except RECORD_ERRORS as exc:
+            return [dead(number, f"unreadable record: {exc!r}", encode_json(value))]
 
     def _value(self, number: int, value: Any) -> list[Item]:
         if isinstance(value, list):
             return [item for element in value for item in self._value(number, element)]
         if not isinstance(value, dict):
-            return [dead(number, "not a Mastodon object", _encode(value))]
+            return [dead(number, "not a Mastodon object", encode_json(value))]
         if "event" in value and "payload" in value:
             return self._event(number, value)
         if "ancestors" in value or "descendants" in value:
@@ -360,8 +275,8 @@ class _State:
         if isinstance(value.get("history"), list):
             return [Skipped("tag" if "name" in value else "link", number)]
         if "error" in value:
-            return [dead(number, f"API error: {value['error']}", _encode(value))]
-        return [dead(number, "not a Mastodon status, notification or event", _encode(value))]
+            return [dead(number, f"API error: {value['error']}", encode_json(value))]
+        return [dead(number, "not a Mastodon status, notification or event", encode_json(value))]
 
     def _event(self, number: int, event: Mapping[str, Any]) -> list[Item]:
         name, payload = event["event"], event["payload"]
@@ -370,9 +285,9 @@ class _State:
         if name not in _STATUS_EVENTS and name != "notification":
             return [Skipped(str(name), number)]
         if isinstance(payload, (str, bytes)):
-            payload = _decoder.decode(payload)
+            payload = decode_json(payload)
         if not isinstance(payload, dict):
-            return [dead(number, f"{name} event without an object payload", _encode(event))]
+            return [dead(number, f"{name} event without an object payload", encode_json(event))]
         if name == "notification":
             return self._value(number, payload)
         return self._statuses(number, [payload])
@@ -383,8 +298,8 @@ class _State:
             try:
                 self.remember(status)
                 items += self._status(number, status, context=False)
-            except ERRORS as exc:
-                items.append(dead(number, f"unreadable status: {exc!r}", _encode(status)))
+            except RECORD_ERRORS as exc:
+                items.append(dead(number, f"unreadable status: {exc!r}", encode_json(status)))
         return items
 
     def _status(self, number: int, status: Mapping[str, Any], *, context: bool) -> list[Item]:
@@ -412,34 +327,29 @@ class _State:
         elif quoted_id is not None:
             kind, parent_id = "quote", self.resolve(quoted_id)
         text, urls = html_to_text(status.get("content") or "")
-        spoiler = _str(status.get("spoiler_text"))
+        spoiler = str_or_none(status.get("spoiler_text"))
         if spoiler:
             text = f"{spoiler}\n\n{text}" if text else spoiler
         card = status.get("card")
-        card_url = _str(card.get("url")) if isinstance(card, dict) else None
+        card_url = str_or_none(card.get("url")) if isinstance(card, dict) else None
         if card_url and card_url not in urls:
             urls.append(card_url)
-        items.append(
-            Post(
-                platform=PLATFORM,
-                post_id=_status_id(status),
-                author_id=_author_id(account),
-                author_handle=_str(account.get("acct")),
-                author_name=_str(account.get("display_name")),
-                created_at=parse_time(status.get("created_at")),
-                text=text or None,
-                source_lang=_str(status.get("language")),
-                kind=kind,
-                parent_id=parent_id,
-                parent_author_id=parent_author_id,
-                urls=urls,
-                hashtags=_names(status.get("tags"), "name"),
-                mentions=_names(status.get("mentions"), "acct"),
-                metrics=_metrics(status),
-                context=context,
-                record=number,
-            )
+        post = Post(
+            platform=PLATFORM,
+            post_id=_status_id(status),
+            author_id=_author_id(account),
+            author_handle=str_or_none(account.get("acct")),
+            author_name=str_or_none(account.get("display_name")),
+            created_at=parse_time(status.get("created_at")),
+            text=text or None,
+            source_lang=str_or_none(status.get("language")),
+            urls=urls,
+            hashtags=_names(status.get("tags"), "name"),
+            mentions=_names(status.get("mentions"), "acct"),
+            metrics=_metrics(status),
+            record=number,
         )
+        items.append(set_relation(post, kind, parent_id, parent_author_id, context=context))
         return items
 
 
@@ -461,11 +371,12 @@ def _quoted(status: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, object
 
 def _status_id(status: Mapping[str, Any]) -> str:
     uri = status.get("uri")
-    return uri if isinstance(uri, str) and uri else ident(status["id"])
+    return uri if isinstance(uri, str) and uri else as_id(status["id"])
 
 
 def _author_id(account: Mapping[str, Any]) -> str | None:
-    return _str(account.get("url")) or _str(account.get("uri")) or _str(account.get("acct"))
+    url, uri, acct = account.get("url"), account.get("uri"), account.get("acct")
+    return str_or_none(url) or str_or_none(uri) or str_or_none(acct)
 
 
 def _reply_author(status: Mapping[str, Any], account: Mapping[str, Any]) -> str | None:
@@ -484,83 +395,14 @@ def _names(entries: Any, key: str) -> list[str]:
     return [entry[key] for entry in entries or () if isinstance(entry.get(key), str)]
 
 
-def _str(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
 def _metrics(status: Mapping[str, Any]) -> Metrics | None:
     metrics = Metrics(
-        likes=count(status.get("favourites_count")),
-        reposts=count(status.get("reblogs_count")),
-        replies=count(status.get("replies_count")),
-        quotes=count(status.get("quotes_count")),
+        likes=int64_or_none(status.get("favourites_count")),
+        reposts=int64_or_none(status.get("reblogs_count")),
+        replies=int64_or_none(status.get("replies_count")),
+        quotes=int64_or_none(status.get("quotes_count")),
     )
     return None if metrics == _NO_METRICS else metrics
-
-
-def count(value: object) -> int | None:
-    """A count that fits the store's 64-bit integers, or None."""
-    if isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63:
-        return value
-    return None
-
-
-def ident(value: object) -> str:
-    """An id as a string: ids come as strings or integers, anything else is an error."""
-    if isinstance(value, str) and value:
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    raise TypeError(f"not an id: {value!r}")
-
-
-def _encode(value: Any) -> str:
-    return _encoder.encode(value).decode("utf-8", errors="replace")
-
-
-def html_to_text(html: str) -> tuple[str, list[str]]:
-    """Mastodon's status HTML as plain text, and the URLs it links other than mentions/tags.
-
-    Servers sanitise status HTML to a few tags with quoted attributes, so splitting at tags is
-    enough, and several times faster than a general HTML parser.
-    """
-    if "<" not in html:
-        return (unescape(html) if "&" in html else html).strip(), []
-    pieces = html.split("<")
-    parts = [pieces[0]]
-    links: list[str] = []
-    for piece in pieces[1:]:
-        end = piece.find(">")
-        if end < 0:  # a stray "<", which sanitised HTML would have escaped
-            parts.append("<" + piece)
-            continue
-        tag = piece[:end]
-        name = tag.split(None, 1)[0].rstrip("/").lower() if tag.strip() else ""
-        if name in _LINE_TAGS:
-            parts.append("\n")
-        elif name in _PARAGRAPH_TAGS:
-            if any(parts):
-                parts.append("\n\n")
-        elif name == "a":
-            href = _attribute(tag, "href")
-            classes = (_attribute(tag, "class") or "").split()
-            link = "mention" not in classes and "hashtag" not in classes
-            if href and link and href not in links:
-                links.append(href)
-        parts.append(piece[end + 1 :])
-    text = "".join(parts)
-    return (unescape(text) if "&" in text else text).strip(), links
-
-
-def _attribute(tag: str, name: str) -> str | None:
-    for quote in ('"', "'"):
-        start = tag.find(f" {name}={quote}")
-        if start >= 0:
-            start += len(name) + 3
-            end = tag.find(quote, start)
-            value = tag[start:end] if end >= 0 else tag[start:]
-            return unescape(value) if "&" in value else value
-    return None
 
 
 class _RespBroken(Exception):
@@ -626,8 +468,8 @@ def _resp_records(stream: IO[bytes]) -> Iterator[tuple[int, Any] | DeadLetter | 
             yield dead(number, "RESP message without a payload", line + b"".join(consumed))
             continue
         try:
-            yield number, _decoder.decode(payload)
-        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+            yield number, decode_json(payload)
+        except ValueError as exc:
             yield dead(number, f"invalid JSON payload: {exc}", payload)
 
 

@@ -30,11 +30,23 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
-import msgspec
-
-from voxpop.schema import Metrics, Post
-from voxpop.sources._base import DeadLetter, Item, Reader, Sample, Skipped, dead, parse_time
-from voxpop.sources.mastodon import ERRORS, count, ident, iter_json_records
+from voxpop.schema import Kind, Metrics, Post
+from voxpop.sources._base import (
+    RECORD_ERRORS,
+    DeadLetter,
+    Item,
+    Reader,
+    Sample,
+    Skipped,
+    as_id,
+    dead,
+    encode_json,
+    int64_or_none,
+    iter_json_records,
+    parse_time,
+    str_or_none,
+    unescape_amp_lt_gt,
+)
 
 __all__ = ["READER", "read", "sniff"]
 
@@ -45,7 +57,6 @@ _DELETED = frozenset({"[deleted]", "[removed]", ""})
 # Markdown links end at a closing parenthesis or bracket; bare URLs at white space.
 _URL = re.compile(r"https?://[^\s)\]>\"']+")
 _URL_TRAILING = ".,;:!?*"
-_encoder = msgspec.json.Encoder()
 
 
 def sniff(sample: Sample) -> bool:
@@ -86,16 +97,15 @@ def _things(value: Mapping[str, Any]) -> list[Any] | None:
 
 
 def read(stream: IO[bytes]) -> Iterator[Item]:
-    _, records = iter_json_records(stream)
-    for record in records:
+    for record in iter_json_records(stream):
         if isinstance(record, DeadLetter):
             yield record
             continue
         number, value = record
         try:
             items = _value(number, value)
-        except ERRORS as exc:
-            items = [dead(number, f"unreadable record: {exc!r}", _encode(value))]
+        except RECORD_ERRORS as exc:
+            items = [dead(number, f"unreadable record: {exc!r}", encode_json(value))]
         yield from items
 
 
@@ -103,7 +113,7 @@ def _value(number: int, value: Any) -> list[Item]:
     if isinstance(value, list):
         return [item for element in value for item in _value(number, element)]
     if not isinstance(value, dict):
-        return [dead(number, "not a Reddit listing or thing", _encode(value))]
+        return [dead(number, "not a Reddit listing or thing", encode_json(value))]
     kind = value.get("kind")
     if kind == "Listing":
         return [item for child in value["data"]["children"] for item in _thing(number, child)]
@@ -114,12 +124,12 @@ def _value(number: int, value: Any) -> list[Item]:
         return [item for thing in things for item in _thing(number, thing)]
     if "json" in value:
         errors = value["json"].get("errors")
-        return [dead(number, f"API error: {errors}", _encode(value))]
+        return [dead(number, f"API error: {errors}", encode_json(value))]
     if "body" in value:
         return _safe(number, value, comment=True)
     if "title" in value:
         return _safe(number, value, comment=False)
-    return [dead(number, "not a Reddit listing, submission or comment", _encode(value))]
+    return [dead(number, "not a Reddit listing, submission or comment", encode_json(value))]
 
 
 def _thing(number: int, thing: Any) -> list[Item]:
@@ -132,7 +142,7 @@ def _thing(number: int, thing: Any) -> list[Item]:
     if kind == "Listing":
         return _value(number, thing)
     if not isinstance(kind, str):
-        return [dead(number, "a thing without a kind", _encode(thing))]
+        return [dead(number, "a thing without a kind", encode_json(thing))]
     return [Skipped(_SKIPPED_KINDS.get(kind, kind), number)]
 
 
@@ -140,9 +150,9 @@ def _safe(number: int, data: Mapping[str, Any], *, comment: bool) -> list[Item]:
     """One submission or comment (with its nested replies); a dead letter when unreadable."""
     try:
         return _comment(number, data) if comment else _submission(number, data, context=False)
-    except ERRORS as exc:
+    except RECORD_ERRORS as exc:
         what = "comment" if comment else "submission"
-        return [dead(number, f"unreadable {what}: {exc!r}", _encode(data))]
+        return [dead(number, f"unreadable {what}: {exc!r}", encode_json(data))]
 
 
 def _submission(number: int, data: Mapping[str, Any], *, context: bool) -> list[Item]:
@@ -152,45 +162,41 @@ def _submission(number: int, data: Mapping[str, Any], *, context: bool) -> list[
     selftext = _text(data.get("selftext"))
     text = f"{title}\n\n{selftext}" if selftext else title
     urls: list[str] = []
-    link = _str(data.get("url"))
+    link = str_or_none(data.get("url"))
     if link and not data.get("is_self"):
-        urls.append(_unescape(link))
+        urls.append(unescape_amp_lt_gt(link))
     _add_urls(urls, selftext)
-    parent_id = _str(data.get("crosspost_parent"))
+    parent_id = str_or_none(data.get("crosspost_parent"))
     parents = data.get("crosspost_parent_list") or []
     for parent in parents:
         items += _submission(number, parent, context=True)
-    author = _author(data)
-    items.append(
-        Post(
-            platform=PLATFORM,
-            post_id=post_id,
-            author_id=author,
-            author_handle=author,
-            created_at=parse_time(data.get("created_utc")),
-            text=text or None,
-            kind="repost" if parent_id else "post",
-            parent_id=parent_id,
-            parent_author_id=_author(parents[0]) if parent_id and parents else None,
-            conversation_id=post_id,
-            urls=urls,
-            metrics=_metrics(
-                likes=_likes(data),
-                reposts=_count(data.get("num_crossposts")),
-                replies=_count(data.get("num_comments")),
-            ),
-            context=context,
-            record=number,
-        )
+    metrics = _metrics(
+        likes=_likes(data),
+        reposts=_count(data.get("num_crossposts")),
+        replies=_count(data.get("num_comments")),
     )
+    post = _post(
+        number,
+        data,
+        post_id,
+        text,
+        urls,
+        metrics,
+        kind="repost" if parent_id else "post",
+        parent_id=parent_id,
+        parent_author_id=_author(parents[0]) if parent_id and parents else None,
+        conversation_id=post_id,
+        context=context,
+    )
+    items.append(post)
     return items
 
 
 def _comment(number: int, data: Mapping[str, Any]) -> list[Item]:
     post_id = _fullname(data, "t1_")
     text = _text(data.get("body"))
-    parent_id = _str(data.get("parent_id"))
-    link_id = _str(data.get("link_id"))
+    parent_id = str_or_none(data.get("parent_id"))
+    link_id = str_or_none(data.get("link_id"))
     if link_id is None and parent_id is not None and parent_id.startswith("t3_"):
         link_id = parent_id
     parent_author = None
@@ -198,38 +204,67 @@ def _comment(number: int, data: Mapping[str, Any]) -> list[Item]:
         parent_author = _username(data.get("link_author"))
     urls: list[str] = []
     _add_urls(urls, text)
-    author = _author(data)
-    items: list[Item] = [
-        Post(
-            platform=PLATFORM,
-            post_id=post_id,
-            author_id=author,
-            author_handle=author,
-            created_at=parse_time(data.get("created_utc")),
-            text=text or None,
-            kind="comment",
-            parent_id=parent_id,
-            parent_author_id=parent_author,
-            conversation_id=link_id,
-            urls=urls,
-            metrics=_metrics(likes=_likes(data)),
-            record=number,
-        )
-    ]
+    post = _post(
+        number,
+        data,
+        post_id,
+        text,
+        urls,
+        _metrics(likes=_likes(data)),
+        kind="comment",
+        parent_id=parent_id,
+        parent_author_id=parent_author,
+        conversation_id=link_id,
+    )
+    items: list[Item] = [post]
     replies = data.get("replies")
     if isinstance(replies, dict):
         try:
             items += _value(number, replies)
-        except ERRORS as exc:  # the comment itself was read: only its replies are lost
-            items.append(dead(number, f"unreadable replies: {exc!r}", _encode(replies)))
+        except RECORD_ERRORS as exc:  # the comment itself was read: only its replies are lost
+            items.append(dead(number, f"unreadable replies: {exc!r}", encode_json(replies)))
     return items
+
+
+def _post(
+    number: int,
+    data: Mapping[str, Any],
+    post_id: str,
+    text: str,
+    urls: list[str],
+    metrics: Metrics | None,
+    *,
+    kind: Kind,
+    parent_id: str | None,
+    parent_author_id: str | None,
+    conversation_id: str | None,
+    context: bool = False,
+) -> Post:
+    """A submission's or a comment's post: the author and time are read the same way."""
+    author = _author(data)
+    return Post(
+        platform=PLATFORM,
+        post_id=post_id,
+        author_id=author,
+        author_handle=author,
+        created_at=parse_time(data.get("created_utc")),
+        text=text or None,
+        kind=kind,
+        parent_id=parent_id,
+        parent_author_id=parent_author_id,
+        conversation_id=conversation_id,
+        urls=urls,
+        metrics=metrics,
+        context=context,
+        record=number,
+    )
 
 
 def _fullname(data: Mapping[str, Any], prefix: str) -> str:
     name = data.get("name")
     if isinstance(name, str) and name.startswith(prefix):
         return name
-    return prefix + ident(data["id"])
+    return prefix + as_id(data["id"])
 
 
 def _author(data: Mapping[str, Any]) -> str | None:
@@ -267,28 +302,14 @@ def _text(value: object) -> str:
         return ""
     if not isinstance(value, str):
         raise TypeError(f"text is {value!r}")
-    return _unescape(value)
-
-
-def _unescape(text: str) -> str:
-    if "&" not in text:
-        return text
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def _encode(value: Any) -> str:
-    return _encoder.encode(value).decode("utf-8", errors="replace")
-
-
-def _str(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
+    return unescape_amp_lt_gt(value)
 
 
 def _count(value: object) -> int | None:
     # Pushshift has floats for some counts
     if isinstance(value, float) and value.is_integer():
-        return count(int(value))
-    return count(value)
+        return int64_or_none(int(value))
+    return int64_or_none(value)
 
 
 READER = Reader(

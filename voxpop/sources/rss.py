@@ -26,71 +26,28 @@ from __future__ import annotations
 import calendar
 import hashlib
 import io
-import json
-import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from html.parser import HTMLParser
 from typing import IO, Any
 
 import feedparser
 
 from voxpop.schema import Post
-from voxpop.sources._base import Item, Reader, Sample, dead
+from voxpop.sources._base import (
+    RECORD_ERRORS,
+    Item,
+    Reader,
+    Sample,
+    dead,
+    encode_json,
+    html_to_text,
+)
 
-__all__ = ["READER", "html_to_text", "read", "sniff"]
+__all__ = ["READER", "read", "sniff"]
 
 _WEB_SCHEMES = ("http://", "https://")
 _FEED_ROOTS = frozenset({"rss", "feed", "atom:feed", "rdf:rdf", "rdf"})
-
-# Tags that set a paragraph apart (a blank line), that start a line, and that end one too.
-_PARAGRAPH_TAGS = frozenset(
-    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "ul", "ol", "hr"}
-)
-_LINE_TAGS = frozenset({"br", "div", "li", "tr", "dt", "dd", "section", "article", "figure"})
-_BOX_TAGS = frozenset({"div", "section", "article", "figure"})
-_HIDDEN_TAGS = frozenset({"script", "style", "head", "title"})
-_BLANK_LINES = re.compile(r"\n{3,}")
-
-
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _HIDDEN_TAGS:
-            self._hidden += 1
-        elif tag in _PARAGRAPH_TAGS:
-            self.parts.append("\n\n")
-        elif tag in _LINE_TAGS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _HIDDEN_TAGS:
-            self._hidden = max(0, self._hidden - 1)
-        elif tag in _PARAGRAPH_TAGS:
-            self.parts.append("\n\n")
-        elif tag in _BOX_TAGS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._hidden:
-            # Source line breaks inside HTML are just spaces; breaks come from the tags.
-            self.parts.append(data.replace("\n", " "))
-
-
-def html_to_text(html: str) -> str:
-    """HTML to plain text: tags dropped, entities decoded, block tags kept as line breaks."""
-    if "<" not in html and "&" not in html:
-        return html.strip()
-    extractor = _TextExtractor()
-    extractor.feed(html)
-    extractor.close()
-    lines = (" ".join(line.split()) for line in "".join(extractor.parts).split("\n"))
-    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
 def sniff(sample: Sample) -> bool:
@@ -141,8 +98,8 @@ def read(stream: IO[bytes]) -> Iterator[Item]:
     for number, entry in enumerate(entries, start=1):
         try:
             yield _entry_post(entry, number, feed_id, feed_title, feed_lang)
-        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
-            yield dead(number, f"unreadable feed entry: {exc}", json.dumps(entry, default=str))
+        except RECORD_ERRORS as exc:
+            yield dead(number, f"unreadable feed entry: {exc}", encode_json(entry))
 
 
 def _entry_post(
@@ -204,7 +161,7 @@ def _plain(record: Mapping[str, Any], key: str) -> str:
 def _as_text(value: str, content_type: str | None) -> str:
     if content_type == "text/plain":
         return value.strip()
-    return html_to_text(value)
+    return html_to_text(value).text
 
 
 def _entry_time(entry: dict[str, Any]) -> datetime | None:

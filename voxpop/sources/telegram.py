@@ -38,17 +38,20 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
-import msgspec
-
 from voxpop.schema import Kind, Post
 from voxpop.sources._base import (
+    RECORD_ERRORS,
     Item,
     Reader,
     Sample,
     Skipped,
+    as_id,
     dead,
+    decode_json,
     decode_text,
+    encode_json,
     parse_time,
+    str_or_none,
 )
 
 __all__ = ["READER", "read", "sniff"]
@@ -65,14 +68,10 @@ _CHAT_TYPES = _PUBLIC | {
     "saved_messages",
 }
 _PEER_PREFIXES = ("channel", "chat", "user")
-_ERRORS = (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError)
 # Where a message object ends, as the stack of open brackets after its closing brace: a bare
 # array, a single-chat export, a chat of a full export, a message in one.
 _BOUNDARIES = frozenset({("[",), ("{", "["), ("{", "{", "["), ("{", "{", "[", "{", "[")})
 _STRUCTURE = re.compile(r'[\[\]{}"\\]')
-
-_decoder = msgspec.json.Decoder()
-_encoder = msgspec.json.Encoder()
 
 
 def sniff(sample: Sample) -> bool:
@@ -107,31 +106,21 @@ def _is_message(value: object) -> bool:
 
 
 def read(stream: IO[bytes]) -> Iterator[Item]:
-    text = decode_text(stream.read()).strip()
-    if not text:
+    data = stream.read()
+    if not data.strip():
         return
-    damage: str | None = None
-    end = len(text)
+    damage = rest = ""
     try:
-        value = _decoder.decode(text)
-    except msgspec.DecodeError as refused:
-        # json says where the damage is. What json reads but msgspec refuses is escaped lone
-        # surrogates, which the store cannot hold: they are replaced.
-        try:
-            lenient = json.dumps(json.loads(text), ensure_ascii=False)
-        except json.JSONDecodeError as exc:
-            salvaged = _salvage(text, exc.pos)
-            if salvaged is None:
-                yield dead(1, f"invalid JSON: {exc}", text)
-                return
-            value, end = salvaged
-            damage = f"export damaged or truncated after this point: {exc}"
-        else:
-            try:
-                value = _decoder.decode(lenient.encode("utf-8", errors="replace"))
-            except msgspec.DecodeError:
-                yield dead(1, f"invalid JSON: {refused}", text)
-                return
+        value = decode_json(data)
+    except ValueError:
+        text = decode_text(data).strip()
+        at, error = _damage(text)
+        salvaged = _salvage(text, at)
+        if salvaged is None:
+            yield dead(1, f"invalid JSON: {error}", text)
+            return
+        value, end = salvaged
+        damage, rest = f"export damaged or truncated after this point: {error}", text[end:]
     number = 0
     for chat, messages in _chats(value):
         chat_key = _chat_key(chat)
@@ -141,12 +130,12 @@ def read(stream: IO[bytes]) -> Iterator[Item]:
             number += 1
             try:
                 yield _message(number, message, chat_key, public)
-            except _ERRORS as exc:
-                yield dead(number, f"unreadable message: {exc!r}", _encode(message))
+            except RECORD_ERRORS as exc:
+                yield dead(number, f"unreadable message: {exc!r}", encode_json(message))
     if number == 0 and not _is_export(value):
-        yield dead(1, "not a Telegram export: no chat or messages", text)
-    if damage is not None:
-        yield dead(number + 1, damage, text[end:])
+        yield dead(1, "not a Telegram export: no chat or messages", decode_text(data).strip())
+    if damage:
+        yield dead(number + 1, damage, rest)
 
 
 def _is_export(value: Any) -> bool:
@@ -190,13 +179,13 @@ def _message(number: int, message: Mapping[str, Any], chat_key: str | None, publ
     if kind_of == "service":
         return Skipped("service", number)
     if kind_of != "message":
-        return dead(number, f"unknown message type {kind_of!r}", _encode(message))
+        return dead(number, f"unknown message type {kind_of!r}", encode_json(message))
     if not public:
         return Skipped("non_public", number)
     author_id = _peer(message.get("from_id"))
     if chat_key is None and author_id is not None and author_id.startswith("channel"):
         chat_key = author_id.removeprefix("channel")
-    message_id = _ident(message["id"])
+    message_id = as_id(message["id"])
     text, urls, hashtags, mentions = _text(message)
     kind: Kind = "post"
     parent_id = parent_author_id = None
@@ -206,13 +195,13 @@ def _message(number: int, message: Mapping[str, Any], chat_key: str | None, publ
     elif reply_to is not None:
         peer = _peer(message.get("reply_to_peer_id"))
         reply_chat = _peer_number(peer) if peer is not None else chat_key
-        kind, parent_id = "reply", _post_id(reply_chat, _ident(reply_to))
+        kind, parent_id = "reply", _post_id(reply_chat, as_id(reply_to))
     unixtime = message.get("date_unixtime")
     return Post(
         platform=PLATFORM,
         post_id=_post_id(chat_key, message_id),
         author_id=author_id,
-        author_name=_str(message.get("from")),
+        author_name=str_or_none(message.get("from")),
         created_at=parse_time(unixtime if unixtime is not None else message.get("date")),
         text=text.strip() or None,
         kind=kind,
@@ -227,12 +216,6 @@ def _message(number: int, message: Mapping[str, Any], chat_key: str | None, publ
 
 def _post_id(chat_key: str | None, message_id: str) -> str:
     return f"{chat_key}/{message_id}" if chat_key is not None else message_id
-
-
-def _ident(value: object) -> str:
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or value == "":
-        raise TypeError(f"not a message id: {value!r}")
-    return str(value)
 
 
 def _peer(value: object) -> str | None:
@@ -283,12 +266,16 @@ def _text(message: Mapping[str, Any]) -> tuple[str, list[str], list[str], list[s
     return "".join(pieces), urls, hashtags, mentions
 
 
-def _str(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _encode(value: Any) -> str:
-    return _encoder.encode(value).decode("utf-8", errors="replace")
+def _damage(text: str) -> tuple[int, str]:
+    """Where and how the export is damaged, as Python's json module finds it (msgspec says how,
+    not where)."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return exc.pos, str(exc)
+    except RecursionError:
+        pass
+    return 0, "nested too deeply"
 
 
 def _salvage(text: str, limit: int) -> tuple[Any, int] | None:
@@ -320,8 +307,8 @@ def _salvage(text: str, limit: int) -> tuple[Any, int] | None:
     end, still_open = best
     closing = "".join("]" if bracket == "[" else "}" for bracket in reversed(still_open))
     try:
-        return _decoder.decode(text[:end] + closing), end
-    except msgspec.DecodeError:
+        return decode_json(text[:end] + closing), end
+    except ValueError:
         return None
 
 

@@ -25,8 +25,6 @@ Very old statuses may lack `id_str` and `entities` (the numeric `id` is used) an
 
 from __future__ import annotations
 
-import contextlib
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -36,16 +34,24 @@ import msgspec
 
 from voxpop.schema import Kind, Metrics, Post
 from voxpop.sources._base import (
+    RECORD_ERRORS,
     DeadLetter,
     Delete,
     Item,
     Reader,
     Sample,
     Skipped,
+    convert_each,
     dead,
+    decode_json,
+    encode_json,
+    head_value,
     parse_time,
+    raw_json,
+    read_typed_json,
+    set_relation,
+    unescape_amp_lt_gt,
 )
-from voxpop.sources.twitter_v2 import Parsed, json_records
 
 __all__ = ["READER", "parse_created_at", "read", "sniff"]
 
@@ -122,11 +128,6 @@ class _Record(_Status, gc=False):
 
 
 _record_decoder = msgspec.json.Decoder(_Record)
-_any_decoder = msgspec.json.Decoder()
-_json_decoder = json.JSONDecoder()
-# msgspec raises UnicodeDecodeError, not DecodeError, for invalid UTF-8 inside a string.
-_BAD_JSON = (msgspec.DecodeError, UnicodeDecodeError)
-_MAPPING_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError)
 
 # Stream messages that hold no post, skipped under their own name.
 _NOTICES = frozenset(
@@ -148,47 +149,7 @@ _NOTICES = frozenset(
 
 
 def read(stream: IO[bytes]) -> Iterator[Item]:
-    for record in json_records(stream):
-        if isinstance(record, DeadLetter):
-            yield record
-            continue
-        number, raw = record
-        if isinstance(raw, Parsed):
-            yield from _read_value(number, raw.value)
-            continue
-        try:
-            decoded = _record_decoder.decode(raw)
-        except msgspec.ValidationError:
-            try:
-                value = _any_decoder.decode(raw)
-            except _BAD_JSON as exc:
-                yield dead(number, f"invalid JSON: {exc}", raw.rstrip(b"\r\n"))
-                continue
-            yield from _read_value(number, value)
-            continue
-        except _BAD_JSON as exc:
-            yield dead(number, f"invalid JSON: {exc}", raw.rstrip(b"\r\n"))
-            continue
-        yield from _record_items(decoded, number, raw)
-
-
-def _read_value(number: int, value: Any) -> Iterator[Item]:
-    """A generically decoded record (the slow path): converted status by status."""
-    values = value if isinstance(value, list) else [value]
-    for obj in values:
-        if not isinstance(obj, dict):
-            yield dead(number, "not a JSON object", msgspec.json.encode(obj))
-            continue
-        try:
-            record = msgspec.convert(obj, _Record)
-        except msgspec.ValidationError as exc:
-            converted = _convert_pieces(number, obj, exc)
-            if isinstance(converted, DeadLetter):
-                yield converted
-                continue
-            record, obj, dead_letters = converted
-            yield from dead_letters
-        yield from _record_items(record, number, obj)
+    return read_typed_json(stream, _record_decoder, _record_items, _convert_pieces)
 
 
 def _convert_pieces(
@@ -202,22 +163,13 @@ def _convert_pieces(
     key = "statuses" if "statuses" in obj else "results"
     items = obj.get(key)
     if not isinstance(items, list):
-        return dead(number, f"unreadable status: {error}", msgspec.json.encode(obj))
+        return dead(number, f"unreadable status: {error}", encode_json(obj))
     try:
         record = msgspec.convert({k: v for k, v in obj.items() if k != key}, _Record)
     except msgspec.ValidationError as exc:
-        return dead(number, f"unreadable record: {exc}", msgspec.json.encode(obj))
+        return dead(number, f"unreadable record: {exc}", encode_json(obj))
     dead_letters: list[DeadLetter] = []
-    statuses: list[_Status] = []
-    kept: list[Any] = []
-    for index, item in enumerate(items):
-        try:
-            statuses.append(msgspec.convert(item, _Status))
-        except msgspec.ValidationError as exc:
-            reason = f"{key}[{index}]: {exc}"
-            dead_letters.append(dead(number, reason, msgspec.json.encode(item)))
-        else:
-            kept.append(item)
+    statuses, kept = convert_each(number, items, _Status, key, dead_letters)
     setattr(record, key, statuses)
     return record, obj | {key: kept}, dead_letters
 
@@ -245,9 +197,8 @@ def _other(number: int, source: bytes | dict[str, Any]) -> Item:
         obj = source
     else:
         try:
-            # Typed decoding skips unknown keys unchecked, so this may meet invalid UTF-8.
-            obj = _any_decoder.decode(source)
-        except _BAD_JSON as exc:
+            obj = decode_json(source)
+        except ValueError as exc:
             return dead(number, f"invalid JSON: {exc}", source.rstrip(b"\r\n"))
     delete = obj.get("delete")
     status = delete.get("status") if isinstance(delete, dict) else None
@@ -260,7 +211,7 @@ def _other(number: int, source: bytes | dict[str, Any]) -> Item:
             return Skipped(key, number)
     if "search_metadata" in obj or ("completed_in" in obj and "query" in obj):
         return Skipped("search", number)
-    return dead(number, "not a Twitter API v1.1 record", msgspec.json.encode(obj))
+    return dead(number, "not a Twitter API v1.1 record", encode_json(obj))
 
 
 def _status_items(
@@ -283,7 +234,7 @@ def _status_items(
                 seen.add(inner_id)
                 posts.append(_post(inner, inner_id, number, True))
                 embedded += [inner.retweeted_status, inner.quoted_status]
-    except _MAPPING_ERRORS as exc:
+    except RECORD_ERRORS as exc:
         yield dead(number, f"unreadable status: {exc}", _raw(source, key, index))
         return
     yield from posts
@@ -318,8 +269,6 @@ def _post(status: _Status, post_id: str, record: int, context: bool) -> Post:
             text = extended.full_text
         if extended.entities is not None:
             entities = extended.entities
-    if text is not None and "&" in text:
-        text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     if entities is not None:
         urls, hashtags, mentions = entities.urls, entities.hashtags, entities.user_mentions
     else:
@@ -328,8 +277,6 @@ def _post(status: _Status, post_id: str, record: int, context: bool) -> Post:
     likes, reposts = _count(status.favorite_count), _count(status.retweet_count)
     replies, quotes = _count(status.reply_count), _count(status.quote_count)
     known = likes is not None or reposts is not None or replies is not None or quotes is not None
-    # Post() takes over twice as long with more than 15 keywords (msgspec 0.22), so the fields
-    # that most posts leave at their defaults are set afterwards.
     post = Post(
         platform=PLATFORM,
         post_id=post_id,
@@ -337,7 +284,7 @@ def _post(status: _Status, post_id: str, record: int, context: bool) -> Post:
         author_handle=user.screen_name if user is not None else None,
         author_name=user.name if user is not None else None,
         created_at=parse_created_at(status.created_at),
-        text=text,
+        text=unescape_amp_lt_gt(text) if text is not None else None,
         source_lang=status.lang,
         urls=[u for x in urls if (u := x.expanded_url or x.url)],
         hashtags=[h.text for h in hashtags if h.text],
@@ -345,13 +292,9 @@ def _post(status: _Status, post_id: str, record: int, context: bool) -> Post:
         metrics=Metrics(likes, reposts, replies, quotes, None) if known else None,
         record=record,
     )
-    if kind != "post":
-        post.kind = kind
-        post.parent_id = parent_id
-        post.parent_author_id = parent_author_id
-    if context:
-        post.context = True
-    return post
+    if kind == "post" and not context:
+        return post
+    return set_relation(post, kind, parent_id, parent_author_id, context=context)
 
 
 def _id(id_str: str | None, id: int | str | None) -> str | None:
@@ -412,18 +355,7 @@ def parse_created_at(value: str | None) -> datetime | None:
 
 def _raw(source: bytes | dict[str, Any], key: str, index: int) -> bytes:
     """The raw text of a record, or of the status at `key[index]` in a search page."""
-    obj: Any = source
-    if isinstance(source, bytes):
-        if not key:
-            return source.rstrip(b"\r\n")
-        try:
-            obj = _any_decoder.decode(source)
-        except _BAD_JSON:
-            return source
-    if key:
-        with contextlib.suppress(*_MAPPING_ERRORS):
-            obj = obj[key][index]
-    return msgspec.json.encode(obj)
+    return raw_json(source, key, index) if key else raw_json(source)
 
 
 # -- recognising ------------------------------------------------------------------------------
@@ -475,34 +407,14 @@ def _head_value(text: str) -> Any:
     element, or the first of a search page's `statuses` / `results`."""
     stripped = text.lstrip()
     if stripped.startswith("["):
-        return _decode_at(stripped, 1)
+        return head_value(stripped)
     if not stripped.startswith("{"):
         return None
-    for key in ('"statuses"', '"results"'):
-        at = stripped.find(key)
-        if at < 0:
-            continue
-        position = _skip_space(stripped, at + len(key))
-        if stripped[position : position + 1] != ":":
-            continue
-        position = _skip_space(stripped, position + 1)
-        if stripped[position : position + 1] == "[":
-            return {key.strip('"'): [_decode_at(stripped, position + 1)]}
+    for key in ("statuses", "results"):
+        value = head_value(stripped, key)
+        if value is not None:
+            return {key: [value]}
     return None
-
-
-def _decode_at(text: str, position: int) -> Any:
-    try:
-        value, _ = _json_decoder.raw_decode(text, _skip_space(text, position))
-    except ValueError:
-        return None
-    return value
-
-
-def _skip_space(text: str, position: int) -> int:
-    while position < len(text) and text[position] in " \t\r\n":
-        position += 1
-    return position
 
 
 READER = Reader(

@@ -46,9 +46,7 @@ converted tweet by tweet, so one bad tweet becomes a dead letter and its neighbo
 
 from __future__ import annotations
 
-import io
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import IO, Any
 
@@ -62,11 +60,18 @@ from voxpop.sources._base import (
     Reader,
     Sample,
     Skipped,
+    convert_each,
     dead,
-    iter_json_values,
+    decode_json,
+    encode_json,
+    head_value,
+    raw_json,
+    read_typed_json,
+    set_relation,
+    unescape_amp_lt_gt,
 )
 
-__all__ = ["READER", "Parsed", "json_records", "read", "sniff"]
+__all__ = ["READER", "read", "sniff"]
 
 PLATFORM = "twitter"
 
@@ -148,150 +153,14 @@ class _Line(_Tweet, gc=False):
 
 
 _line_decoder = msgspec.json.Decoder(_Line)
-_any_decoder = msgspec.json.Decoder()
-_json_decoder = json.JSONDecoder()
-# msgspec raises UnicodeDecodeError, not DecodeError, for invalid UTF-8 inside a string.
-_BAD_JSON = (msgspec.DecodeError, UnicodeDecodeError)
-_DECODE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, msgspec.MsgspecError)
-
-
-# -- splitting the input into records (shared with twitter_v1) ---------------------------------
-
-
-class Parsed(msgspec.Struct, frozen=True):
-    """A record already decoded generically: an element of a JSON document read whole."""
-
-    value: Any
-
-
-def json_records(stream: IO[bytes]) -> Iterator[tuple[int, bytes | Parsed] | DeadLetter]:
-    """JSON lines as (line number, raw line); or the records of one JSON document.
-
-    Lines stream, so files of any size read in constant memory. The input is one document when
-    its first line opens a pretty-printed object (`{` alone) or an array that does not close on
-    that line; it is read whole and yields (element number, `Parsed`) for a top-level array,
-    (1, `Parsed`) for an object. A damaged document keeps what precedes the damage, unless its
-    later lines hold whole objects: then it was JSON lines with a damaged first line.
-    """
-    lines = iter(stream)
-    number = 0
-    head: list[bytes] = []
-    for line in lines:
-        number += 1
-        if number == 1 and line.startswith(b"\xef\xbb\xbf"):
-            line = line[3:]
-        head.append(line)
-        if line and not line.isspace():
-            break
-    else:
-        return
-    first = line.strip()
-    remaining: Iterable[bytes] = lines
-    if first == b"{" or first.startswith(b"["):
-        rest = b"".join(lines)
-        if first == b"{" or not _is_json(first) or not rest.strip():
-            document = b"".join(head) + rest
-            try:
-                value = _any_decoder.decode(document)
-            except _BAD_JSON:
-                if not _has_object_line(rest):
-                    yield from _salvage(document)
-                    return
-            else:
-                if isinstance(value, list):
-                    for element_number, element in enumerate(value, start=1):
-                        yield element_number, Parsed(element)
-                else:
-                    yield 1, Parsed(value)
-                return
-        remaining = rest.splitlines(keepends=True)
-    yield number, first
-    for line in remaining:
-        number += 1
-        # isspace() stops at the first visible byte; strip() would copy the whole line.
-        if not line.isspace():
-            yield number, line
-
-
-def _is_json(data: bytes) -> bool:
-    try:
-        _any_decoder.decode(data)
-    except _BAD_JSON:
-        return False
-    return True
-
-
-def _has_object_line(data: bytes) -> bool:
-    """Whether a line holds a whole non-empty object, which pretty printers never write."""
-    for line in data.splitlines():
-        line = line.strip()
-        if line.startswith(b"{") and line.endswith(b"}"):
-            try:
-                value = _any_decoder.decode(line)
-            except _BAD_JSON:
-                continue
-            if isinstance(value, dict) and value:
-                return True
-    return False
-
-
-def _salvage(document: bytes) -> Iterator[tuple[int, Parsed] | DeadLetter]:
-    for record in iter_json_values(io.BytesIO(document)):
-        if isinstance(record, DeadLetter):
-            yield record
-        else:
-            yield record[0], Parsed(record[1])
-
-
-# -- reading ------------------------------------------------------------------------------------
 
 
 def read(stream: IO[bytes]) -> Iterator[Item]:
-    for record in json_records(stream):
-        if isinstance(record, DeadLetter):
-            yield record
-            continue
-        number, raw = record
-        if isinstance(raw, Parsed):
-            yield from _read_value(number, raw.value)
-            continue
-        try:
-            line = _line_decoder.decode(raw)
-        except msgspec.ValidationError:
-            try:
-                value = _any_decoder.decode(raw)
-            except _BAD_JSON as exc:
-                yield dead(number, f"invalid JSON: {exc}", raw.rstrip(b"\r\n"))
-                continue
-            yield from _read_value(number, value)
-            continue
-        except _BAD_JSON as exc:
-            yield dead(number, f"invalid JSON: {exc}", raw.rstrip(b"\r\n"))
-            continue
-        yield from _line_items(line, number, raw)
-
-
-def _read_value(number: int, value: Any) -> Iterator[Item]:
-    """A generically decoded record (the slow path): converted piece by piece."""
-    values = value if isinstance(value, list) else [value]
-    for obj in values:
-        if not isinstance(obj, dict):
-            yield dead(number, "not a JSON object", msgspec.json.encode(obj))
-            continue
-        try:
-            line = msgspec.convert(obj, _Line)
-        except msgspec.ValidationError:
-            converted = _convert_pieces(number, obj)
-            if isinstance(converted, DeadLetter):
-                yield converted
-                continue
-            line, obj, dead_letters = converted
-            yield from dead_letters
-        yield from _line_items(line, number, obj)
+    return read_typed_json(stream, _line_decoder, _line_items, _convert_pieces)
 
 
 def _convert_pieces(
-    number: int, obj: dict[str, Any]
+    number: int, obj: dict[str, Any], error: msgspec.ValidationError
 ) -> tuple[_Line, dict[str, Any], list[DeadLetter]] | DeadLetter:
     """Convert a record whose whole did not fit the types: each tweet on its own.
 
@@ -302,13 +171,13 @@ def _convert_pieces(
     try:
         line = msgspec.convert(rest, _Line)
     except msgspec.ValidationError as exc:
-        return dead(number, f"unreadable record: {exc}", msgspec.json.encode(obj))
+        return dead(number, f"unreadable record: {exc}", encode_json(obj))
     dead_letters: list[DeadLetter] = []
     kept = dict(obj)
     data = obj.get("data")
     if data is not None:
         items = data if isinstance(data, list) else [data]
-        line.data, kept["data"] = _convert_each(number, items, _Tweet, "data", dead_letters)
+        line.data, kept["data"] = convert_each(number, items, _Tweet, "data", dead_letters)
     includes = obj.get("includes")
     if isinstance(includes, dict):
         tweets = includes.get("tweets")
@@ -316,33 +185,13 @@ def _convert_pieces(
         kept["includes"] = dict(includes)
         line.includes = _Includes()
         if isinstance(tweets, list):
-            line.includes.tweets, kept["includes"]["tweets"] = _convert_each(
+            line.includes.tweets, kept["includes"]["tweets"] = convert_each(
                 number, tweets, _Tweet, "includes.tweets", dead_letters
             )
         if isinstance(users, list):
             # A user that does not convert only costs its tweets their author's names.
-            line.includes.users, _ = _convert_each(number, users, _User, "", [])
+            line.includes.users, _ = convert_each(number, users, _User, "", [])
     return line, kept, dead_letters
-
-
-def _convert_each(
-    number: int,
-    items: list[Any],
-    kind: type[_Tweet] | type[_User],
-    where: str,
-    dead_letters: list[DeadLetter],
-) -> tuple[list[Any], list[Any]]:
-    """The items that convert to `kind`, and their raw values; dead letters for the others."""
-    converted: list[Any] = []
-    kept: list[Any] = []
-    for index, item in enumerate(items):
-        try:
-            converted.append(msgspec.convert(item, kind))
-        except msgspec.ValidationError as exc:
-            dead_letters.append(dead(number, f"{where}[{index}]: {exc}", msgspec.json.encode(item)))
-        else:
-            kept.append(item)
-    return converted, kept
 
 
 def _line_items(line: _Line, number: int, source: bytes | dict[str, Any]) -> Iterator[Item]:
@@ -358,7 +207,7 @@ def _line_items(line: _Line, number: int, source: bytes | dict[str, Any]) -> Ite
     elif len(line.meta):
         yield Skipped("page", number)
     else:
-        yield dead(number, "not a Twitter API v2 record", _raw(source))
+        yield dead(number, "not a Twitter API v2 record", raw_json(source))
 
 
 def _page(
@@ -369,11 +218,13 @@ def _page(
     included = includes.tweets if includes is not None else []
     by_id = {t.id: t for t in included}
     seen: set[str] = set()
+    # A stream line's `data` is one tweet, a page's a list of them.
+    single = isinstance(line.data, _Tweet)
     for index, tweet in enumerate(data):
         if tweet.text is None:
-            yield _other_item(tweet, number, source, index)
+            yield _other_item(tweet, number, source, single, index)
         elif tweet.id is None:
-            yield dead(number, "tweet without id", _raw(source, "data", index))
+            yield dead(number, "tweet without id", _data_raw(source, single, index))
         else:
             seen.add(tweet.id)
             yield _post(tweet, tweet.id, users, by_id, number, False)
@@ -383,24 +234,30 @@ def _page(
         return
     for index, tweet in enumerate(included):
         if tweet.id is None or tweet.text is None:
-            yield dead(number, "included tweet without id or text", _raw(source, "includes", index))
+            raw = raw_json(source, "includes", "tweets", index)
+            yield dead(number, "included tweet without id or text", raw)
         elif tweet.id not in seen:
             seen.add(tweet.id)
             yield _post(tweet, tweet.id, users, by_id, number, True)
 
 
-def _other_item(tweet: _Tweet, number: int, source: bytes | dict[str, Any], index: int) -> Item:
+def _data_raw(source: bytes | dict[str, Any], single: bool, index: int) -> bytes:
+    return raw_json(source, "data") if single else raw_json(source, "data", index)
+
+
+def _other_item(
+    tweet: _Tweet, number: int, source: bytes | dict[str, Any], single: bool, index: int
+) -> Item:
     if tweet.username is not None:
         return Skipped("user", number)
     if tweet.tweet_count is not None:
         return Skipped("count", number)
     if tweet.name is not None:
         return Skipped("list", number)
-    raw = _raw(source, "data", index)
+    raw = _data_raw(source, single, index)
     try:
-        # Typed decoding skips unknown keys unchecked, so this may still meet invalid UTF-8.
-        event = _compliance_event(_any_decoder.decode(raw), number)
-    except _BAD_JSON:
+        event = _compliance_event(decode_json(raw), number)
+    except ValueError:
         event = None
     return event if event is not None else dead(number, "data item is not a tweet", raw)
 
@@ -422,7 +279,7 @@ def _compliance_event(item: Any, number: int) -> Item | None:
 
 def _compliance(line: _Line, number: int, source: bytes | dict[str, Any]) -> Item:
     if line.id is None:
-        return dead(number, "compliance record without id", _raw(source))
+        return dead(number, "compliance record without id", raw_json(source))
     if line.action != "delete":
         return Skipped("compliance", number)
     if _names_a_user(line.id, line.created_at):
@@ -441,7 +298,7 @@ def _names_a_user(id: str, created_at: datetime | None) -> bool:
 
 def _flattened(line: _Line, number: int, source: bytes | dict[str, Any]) -> Iterator[Item]:
     if line.id is None:
-        yield dead(number, "tweet without id", _raw(source))
+        yield dead(number, "tweet without id", raw_json(source))
         return
     yield _post(line, line.id, {}, {}, number, False)
     seen = {line.id}
@@ -476,7 +333,7 @@ def _post(
     metrics = tweet.public_metrics
     text = tweet.text
     if text is not None and "&" in text:
-        text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        text = unescape_amp_lt_gt(text)
     created_at = tweet.created_at
     if created_at is not None and created_at.tzinfo is not UTC:
         created_at = (
@@ -484,8 +341,6 @@ def _post(
             if created_at.tzinfo is None
             else created_at.astimezone(UTC)
         )
-    # Post() takes over twice as long with more than 15 keywords (msgspec 0.22), so the fields
-    # that most posts leave at their defaults are set afterwards.
     post = Post(
         platform=PLATFORM,
         post_id=post_id,
@@ -510,13 +365,9 @@ def _post(
         else None,
         record=record,
     )
-    if kind != "post":
-        post.kind = kind
-        post.parent_id = parent_id
-        post.parent_author_id = parent_author_id
-    if context:
-        post.context = True
-    return post
+    if kind == "post" and not context:
+        return post
+    return set_relation(post, kind, parent_id, parent_author_id, context=context)
 
 
 def _parent(refs: list[_Tweet]) -> tuple[Kind, _Tweet | None]:
@@ -530,30 +381,6 @@ def _parent(refs: list[_Tweet]) -> tuple[Kind, _Tweet | None]:
         elif ref.type == "quoted" and chosen is None:
             kind, chosen = "quote", ref
     return kind, chosen
-
-
-def _raw(source: bytes | dict[str, Any], part: str = "", index: int = 0) -> bytes:
-    """The raw text of a record, or of one tweet in it (`data` or `includes.tweets`)."""
-    if isinstance(source, bytes):
-        if not part:
-            return source.rstrip(b"\r\n")
-        try:
-            obj = _any_decoder.decode(source)
-        except _BAD_JSON:
-            return source
-    else:
-        obj = source
-    if not part:
-        return msgspec.json.encode(obj)
-    try:
-        if part == "data":
-            data = obj["data"]
-            item = data if isinstance(data, dict) else data[index]
-        else:
-            item = obj["includes"]["tweets"][index]
-    except _DECODE_ERRORS:
-        return msgspec.json.encode(obj)
-    return msgspec.json.encode(item)
 
 
 # -- recognising ------------------------------------------------------------------------------
@@ -620,29 +447,10 @@ def _is_v2_user(item: dict[str, Any]) -> bool:
 
 def _head_page(text: str) -> dict[str, Any] | None:
     """`{"data": <first item>}` from the head of a page too long for the sample to hold."""
-    stripped = text.lstrip()
-    if not stripped.startswith("{"):
+    if not text.lstrip().startswith("{"):
         return None
-    at = stripped.find('"data"')
-    if at < 0:
-        return None
-    position = _skip_space(stripped, at + len('"data"'))
-    if stripped[position : position + 1] != ":":
-        return None
-    position = _skip_space(stripped, position + 1)
-    if stripped[position : position + 1] == "[":
-        position = _skip_space(stripped, position + 1)
-    try:
-        item, _ = _json_decoder.raw_decode(stripped, position)
-    except ValueError:
-        return None
-    return {"data": item}
-
-
-def _skip_space(text: str, position: int) -> int:
-    while position < len(text) and text[position] in " \t\r\n":
-        position += 1
-    return position
+    item = head_value(text, "data")
+    return None if item is None else {"data": item}
 
 
 READER = Reader(

@@ -26,24 +26,25 @@ when present, else `textDisplay` with its HTML stripped. `conversation_id` is th
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Iterator, Mapping
 from typing import IO, Any, Literal
 
 from voxpop.schema import Metrics, Post
 from voxpop.sources._base import (
+    RECORD_ERRORS,
     DeadLetter,
     Item,
     Reader,
     Sample,
     Skipped,
     dead,
+    encode_json,
     get_path,
-    iter_json_values,
+    html_to_text,
+    int64,
+    iter_json_records,
     parse_time,
 )
-from voxpop.sources.generic import int64
-from voxpop.sources.rss import html_to_text
 
 __all__ = ["READER", "read", "sniff"]
 
@@ -65,16 +66,16 @@ def sniff(sample: Sample) -> bool:
 
 def read(stream: IO[bytes]) -> Iterator[Item]:
     number = 0
-    for value in iter_json_values(stream):
+    for value in iter_json_records(stream):
         if isinstance(value, DeadLetter):
             yield value
             continue
         line, document = value
         if not isinstance(document, Mapping):
-            yield dead(line, "not a YouTube API object", json.dumps(document))
+            yield dead(line, "not a YouTube API object", encode_json(document))
             continue
         if "error" in document and "items" not in document:
-            yield dead(line, f"API error response: {document['error']}", json.dumps(document))
+            yield dead(line, f"API error response: {document['error']}", encode_json(document))
             continue
         items = document.get("items")
         if not isinstance(items, list):
@@ -83,8 +84,8 @@ def read(stream: IO[bytes]) -> Iterator[Item]:
             number += 1
             try:
                 yield from _item(item, number)
-            except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
-                yield dead(number, f"unreadable YouTube item: {exc!r}", json.dumps(item))
+            except RECORD_ERRORS as exc:
+                yield dead(number, f"unreadable YouTube item: {exc!r}", encode_json(item))
 
 
 def _item(item: Mapping[str, Any], number: int) -> Iterator[Item]:
@@ -176,7 +177,7 @@ def _comment(
     snippet = comment["snippet"]
     text = _str(snippet, "textOriginal")
     if text is None and (display := _str(snippet, "textDisplay")) is not None:
-        text = html_to_text(display)
+        text = html_to_text(display).text
     name = _str(snippet, "authorDisplayName")
     return Post(
         platform="youtube",
