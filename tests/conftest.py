@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -39,17 +41,28 @@ class ReadResult:
         return [p for p in self.posts if p.context]
 
 
+def read_stream(reader: Reader, stream: IO[bytes]) -> ReadResult:
+    """Run a reader over a stream and sort what it yields."""
+    result = ReadResult()
+    for item in reader.read(stream):
+        if isinstance(item, Post):
+            result.posts.append(item)
+        elif isinstance(item, Delete):
+            result.deletes.append(item)
+        elif isinstance(item, DeadLetter):
+            result.dead.append(item)
+        else:
+            assert isinstance(item, Skipped), f"a reader yielded {item!r}"
+            result.skipped[item.what] += 1
+    return result
+
+
 def read_all(reader: Reader, path: Path) -> ReadResult:
     """Run a reader over a file and sort what it yields."""
-    result = ReadResult()
     with open_input(path) as stream:
-        for item in reader.read(stream):
-            if isinstance(item, Post):
-                result.posts.append(item)
-            elif isinstance(item, Delete):
-                result.deletes.append(item)
-            elif isinstance(item, DeadLetter):
-                result.dead.append(item)
-            elif isinstance(item, Skipped):
-                result.skipped[item.what] += 1
-    return result
+        return read_stream(reader, stream)
+
+
+def read_bytes(reader: Reader, data: bytes) -> ReadResult:
+    """Run a reader over bytes in memory and sort what it yields."""
+    return read_stream(reader, io.BytesIO(data))

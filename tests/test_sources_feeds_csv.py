@@ -15,33 +15,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import ReadResult, fixture_path, read_all
+from tests.conftest import fixture_path, read_all, read_bytes
 from voxpop.errors import ConfigError, FormatError
 from voxpop.schema import Kind, Metrics, Post, posts_to_table
 from voxpop.sources import cnt, crowdtangle, detect, generic, rss, youtube
 from voxpop.sources._base import (
-    DeadLetter,
-    Delete,
-    Reader,
     Sample,
-    Skipped,
     html_to_text,
     split_list,
 )
-
-
-def read_bytes(reader: Reader, data: bytes) -> ReadResult:
-    result = ReadResult()
-    for item in reader.read(io.BytesIO(data)):
-        if isinstance(item, Post):
-            result.posts.append(item)
-        elif isinstance(item, Delete):
-            result.deletes.append(item)
-        elif isinstance(item, DeadLetter):
-            result.dead.append(item)
-        elif isinstance(item, Skipped):
-            result.skipped[item.what] += 1
-    return result
 
 
 def sample(data: bytes) -> Sample:

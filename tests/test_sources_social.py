@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections import Counter
 from collections.abc import Callable
@@ -13,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import ReadResult, fixture_path, read_all
+from tests.conftest import ReadResult, fixture_path, read_all, read_bytes
 from voxpop.schema import Metrics, Post, posts_to_table
 from voxpop.sources import Sample, detect
-from voxpop.sources._base import DeadLetter, Delete, Reader, Skipped, html_to_text
+from voxpop.sources._base import Delete, Reader, html_to_text
 from voxpop.sources.bluesky import READER as BLUESKY
 from voxpop.sources.mastodon import READER as MASTODON
 from voxpop.sources.reddit import READER as REDDIT
@@ -84,21 +83,6 @@ FIXTURES = [
 
 def read_fixture(relative: str, reader: Reader) -> ReadResult:
     return read_all(reader, fixture_path(relative))
-
-
-def read_bytes(reader: Reader, data: bytes) -> ReadResult:
-    result = ReadResult()
-    for item in reader.read(io.BytesIO(data)):
-        if isinstance(item, Post):
-            result.posts.append(item)
-        elif isinstance(item, Delete):
-            result.deletes.append(item)
-        elif isinstance(item, DeadLetter):
-            result.dead.append(item)
-        else:
-            assert isinstance(item, Skipped)
-            result.skipped[item.what] += 1
-    return result
 
 
 def by_id(result: ReadResult) -> dict[str, Post]:

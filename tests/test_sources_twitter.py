@@ -13,26 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import FIXTURES, ReadResult, fixture_path, read_all
+from tests.conftest import FIXTURES, fixture_path, read_all, read_bytes
 from voxpop.errors import FormatError
-from voxpop.schema import Post
 from voxpop.sources import detect, io_archive, twitter_v1, twitter_v2
-from voxpop.sources._base import DeadLetter, Delete, Reader, Sample, Skipped
+from voxpop.sources._base import Reader, Sample, Skipped
 from voxpop.sources.twitter_v1 import parse_created_at
-
-
-def read_bytes(reader: Reader, data: bytes) -> ReadResult:
-    result = ReadResult()
-    for item in reader.read(io.BytesIO(data)):
-        if isinstance(item, Post):
-            result.posts.append(item)
-        elif isinstance(item, Delete):
-            result.deletes.append(item)
-        elif isinstance(item, DeadLetter):
-            result.dead.append(item)
-        elif isinstance(item, Skipped):
-            result.skipped[item.what] += 1
-    return result
 
 
 def jsonl(*records: Any) -> bytes:
