@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import importlib
+import io
+import itertools
 import json
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 import zstandard
 from click.testing import CliRunner
 
 from voxpop.cli import cli
-from voxpop.ingest import ingest
+from voxpop.ingest import _part_bounds, ingest
+from voxpop.schema import POST_SCHEMA
+from voxpop.simulate import write_simulation
+from voxpop.sources._base import is_json_lines
 from voxpop.store import Store
+
+# The module, not the function `voxpop.ingest` that the package exports under the same name.
+ingest_module = importlib.import_module("voxpop.ingest")
 
 
 def tweet(i: int, author: str, **extra: Any) -> dict[str, Any]:
@@ -228,3 +238,102 @@ def test_truncated_gzip_keeps_what_precedes_the_damage(tmp_path: Path) -> None:
         assert 50 < run.posts_new < 200
         reasons = [d["reason"] for d in store.dead_letters().to_pylist()]
         assert any(r.startswith("unreadable input") for r in reasons)
+
+
+@pytest.fixture(scope="module")
+def mixed_lines(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Simulated twarc2 pages with every kind of line a reader treats apart mixed in."""
+    tmp_path = tmp_path_factory.mktemp("mixed")
+    write_simulation(tmp_path / "sim", posts=2000, accounts=100, seed=3)
+    pages = (tmp_path / "sim" / "posts.jsonl").read_text().splitlines()
+    huge = tweet(1, "11")
+    huge["public_metrics"]["like_count"] = 2**70
+    odd = [
+        "",  # blank lines are not records, but still count in line numbers
+        page([tweet(2, "11"), huge]),
+        '{"data": [{"id": "7", "text": "cut',  # damaged
+        json.dumps({"id": "1000", "action": "delete", "created_at": "2009-03-02T10:00:00.000Z"}),
+        json.dumps({"data": [{"id": "11", "username": "alice", "name": "Alice"}]}),
+        "  \t",
+        page([tweet(3, "12")], [tweet(3, "12"), tweet(4, "11")]),
+    ]
+    lines = [line for pair in itertools.zip_longest(pages, odd, fillvalue=None) for line in pair]
+    text = "\n".join(line for line in lines if line is not None)
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(text + "\n" + page([tweet(5, "11")])[:-30])  # and a truncated last line
+    return path
+
+
+def ingested(
+    db: Path, path: Path, key: bytes | None, progress: list[int] | None = None
+) -> dict[str, Any]:
+    with Store(db) as store:
+        (run,) = ingest(
+            store,
+            [path],
+            pseudonymize_key=key,
+            collection="port-strike",
+            progress=None if progress is None else lambda _, done, *__: progress.append(done),
+        ).runs
+        columns = ", ".join(POST_SCHEMA.names)
+        posts = store.con.execute(f"SELECT {columns} FROM posts ORDER BY post_id").fetchall()
+        dead = store.con.execute(
+            "SELECT file, record, reason, raw FROM dead_letters ORDER BY record, reason"
+        ).fetchall()
+        deleted = store.con.execute("SELECT platform, post_id FROM deleted_posts").fetchall()
+    counts = msgspec.structs.asdict(run)
+    for varying in ("started_at", "finished_at"):
+        del counts[varying]
+    return {"posts": posts, "dead": dead, "deleted": deleted, "run": counts}
+
+
+@pytest.mark.parametrize("key", [None, b"a key for pseudonyms"], ids=["plain", "pseudonymized"])
+def test_file_read_in_parts_gives_what_one_pass_gives(
+    tmp_path: Path, mixed_lines: Path, key: bytes | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = mixed_lines
+    whole = ingested(tmp_path / "whole.duckdb", path, key)
+    assert whole["run"]["dead_letters"] == 3 and whole["deleted"] == [("twitter", "1000")]
+    assert whole["run"]["skipped"] == {"user": 1}
+    monkeypatch.setattr(ingest_module, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(ingest_module, "PART_BYTES", path.stat().st_size // 7)
+    monkeypatch.setattr(ingest_module, "WRITE_ROWS", 1)
+    progress: list[int] = []
+    assert ingested(tmp_path / "parts.duckdb", path, key, progress) == whole
+    # Read in parts, and written after each: progress is reported at each part's end, a line's.
+    data = path.read_bytes()
+    assert len(progress) >= 7
+    assert all(data[done - 1 : done] == b"\n" or done == len(data) for done in progress)
+
+
+def test_part_bounds_cover_the_file_and_end_at_line_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "lines.jsonl"
+    path.write_bytes(b"".join(b"x" * (i % 37) + b"\n" for i in range(500)) + b"no newline")
+    monkeypatch.setattr(ingest_module, "PART_BYTES", 100)
+    bounds = list(_part_bounds(path))
+    data = path.read_bytes()
+    assert bounds[0][0] == 0 and bounds[-1][1] == len(data)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
+    assert all(data[end - 1 : end] == b"\n" for _, end in bounds[:-1])
+    assert all(end - start >= 100 for start, end in bounds[:-1])
+
+
+@pytest.mark.parametrize(
+    ("head", "lines"),
+    [
+        (
+            b'\n  \n{"data": []}\n{"data": [',
+            True,
+        ),  # the first line decides; later damage is a record's
+        (b'{\n  "data": []\n}\n', False),  # a pretty-printed document
+        (b'[{"data": []}, {"data": []}]\n', False),  # an array on one line
+        (b'\xef\xbb\xbf{"data": []}\n', False),  # a BOM: left to the reader
+        (b'{"data": [\n', False),  # a damaged first line
+        (b'{"data": ["' + b"x" * 200 + b'"]}\n', False),  # a first line too long to probe
+        (b"\n\n", False),
+    ],
+)
+def test_what_can_be_read_in_parts(head: bytes, lines: bool) -> None:
+    assert is_json_lines(io.BytesIO(head), limit=100) is lines

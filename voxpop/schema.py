@@ -102,9 +102,14 @@ _SCALAR_FIELDS = tuple(
 
 def _metrics_array(metrics: Sequence[Metrics | None]) -> pa.StructArray:
     mask = pa.array([m is None for m in metrics], pa.bool_())
-    rows = [(None,) * len(METRIC_NAMES) if m is None else astuple(m) for m in metrics]
-    children = [pa.array(values, pa.int64()) for values in zip(*rows, strict=True)]
+    children = [
+        pa.array([getattr(m, name, None) for m in metrics], pa.int64()) for name in METRIC_NAMES
+    ]
     return pa.StructArray.from_arrays(children, fields=list(_METRICS_TYPE), mask=mask)
+
+
+def _repeated(value: str | None, n: int) -> pa.Array:
+    return pa.repeat(pa.scalar(value, pa.string()), n)
 
 
 def posts_to_table(
@@ -123,13 +128,11 @@ def posts_to_table(
     columns.insert(
         POST_SCHEMA.get_field_index("metrics"), _metrics_array(fields[_FIELD_INDEX["metrics"]])
     )
-    columns.insert(
-        POST_SCHEMA.get_field_index("collection"), pa.array([collection] * n, pa.string())
-    )
+    columns.insert(POST_SCHEMA.get_field_index("collection"), _repeated(collection, n))
     columns.append(
         pa.StructArray.from_arrays(
             [
-                pa.array([file] * n, pa.string()),
+                _repeated(file, n),
                 pa.array(fields[_FIELD_INDEX["record"]], pa.int64()),
             ],
             fields=list(_ORIGIN_TYPE),

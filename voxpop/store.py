@@ -174,6 +174,120 @@ _MIGRATIONS: tuple[str, ...] = (
         acknowledged_by VARCHAR
     );
     """,
+    # Coordination (voxpop.analyze.coordination_store): every `voxpop coordination` run, its
+    # clusters, and each cluster's member nodes and internal edges. cluster_id derives from the
+    # member set and created_at is when the run was stored: the new_cluster alert reads both.
+    """
+    CREATE TABLE coordination_runs (
+        run_id VARCHAR PRIMARY KEY,
+        created_at TIMESTAMPTZ NOT NULL,
+        settings JSON,
+        counts JSON,
+        capped_items JSON
+    );
+    CREATE TABLE coordination_clusters (
+        run_id VARCHAR NOT NULL,
+        cluster_id VARCHAR NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        first_seen_at TIMESTAMPTZ NOT NULL,
+        rank INTEGER NOT NULL,
+        accounts VARCHAR[] NOT NULL,
+        behaviours VARCHAR[] NOT NULL,
+        score DOUBLE,
+        fdr DOUBLE,
+        edges BIGINT,
+        median_lag DOUBLE,
+        p90_lag DOUBLE,
+        within_10s DOUBLE,
+        evidence JSON,
+        PRIMARY KEY (run_id, cluster_id)
+    );
+    CREATE TABLE coordination_nodes (
+        run_id VARCHAR NOT NULL,
+        cluster_id VARCHAR NOT NULL,
+        account VARCHAR NOT NULL,
+        degree BIGINT,
+        weight DOUBLE,
+        behaviours VARCHAR[]
+    );
+    CREATE TABLE coordination_edges (
+        run_id VARCHAR NOT NULL,
+        cluster_id VARCHAR NOT NULL,
+        behaviour VARCHAR NOT NULL,
+        account_1 VARCHAR NOT NULL,
+        account_2 VARCHAR NOT NULL,
+        posts_1 BIGINT,
+        posts_2 BIGINT,
+        items BIGINT,
+        weight DOUBLE,
+        median_lag DOUBLE,
+        p_value DOUBLE,
+        q_value DOUBLE
+    );
+    """,
+    # Web API (voxpop.web.security): API tokens, stored only as SHA-256 hashes with their role,
+    # and the audit log of admin actions taken through the API.
+    """
+    CREATE TABLE api_tokens (
+        name VARCHAR PRIMARY KEY,
+        role VARCHAR NOT NULL,
+        token_hash VARCHAR NOT NULL UNIQUE,
+        created_at TIMESTAMPTZ NOT NULL,
+        revoked_at TIMESTAMPTZ
+    );
+    CREATE SEQUENCE audit_ids;
+    CREATE TABLE audit_log (
+        audit_id BIGINT PRIMARY KEY DEFAULT nextval('audit_ids'),
+        logged_at TIMESTAMPTZ NOT NULL,
+        actor VARCHAR NOT NULL,
+        role VARCHAR NOT NULL,
+        action VARCHAR NOT NULL,
+        target VARCHAR,
+        details JSON,
+        client VARCHAR
+    );
+    """,
+    # Live collection, Mastodon (voxpop.collect.mastodon): each stored status's local id per
+    # instance, so a delete event (which names only the local id) reaches the stored URI after
+    # a restart; keyed by post, so a purge removes the row with the post.
+    """
+    CREATE TABLE mastodon_ids (
+        instance VARCHAR NOT NULL,
+        local_id VARCHAR NOT NULL,
+        platform VARCHAR NOT NULL,
+        post_id VARCHAR NOT NULL,
+        PRIMARY KEY (instance, local_id)
+    );
+    """,
+    # Narratives (voxpop.analyze.narratives): one row per narrative ever started (`created_at`
+    # set when it reaches the emerging size: the new_narrative alert reads it) and each post's
+    # narrative, keyed by post so a purge reaches it; the narrative_surge rule counts posts
+    # per narrative through post_narrative joined to posts.
+    """
+    CREATE TABLE narratives (
+        narrative_id VARCHAR PRIMARY KEY,
+        number BIGINT NOT NULL,
+        created_at TIMESTAMPTZ,
+        size BIGINT NOT NULL,
+        embedded BIGINT NOT NULL,
+        first_seen TIMESTAMPTZ,
+        last_seen TIMESTAMPTZ,
+        active BOOLEAN NOT NULL,
+        centroid FLOAT[],
+        model VARCHAR NOT NULL,
+        embedder VARCHAR NOT NULL,
+        merged_into VARCHAR,
+        updated_at TIMESTAMPTZ NOT NULL
+    );
+    CREATE TABLE post_narrative (
+        platform VARCHAR NOT NULL,
+        post_id VARCHAR NOT NULL,
+        narrative_id VARCHAR NOT NULL,
+        similarity FLOAT,
+        via VARCHAR NOT NULL,
+        PRIMARY KEY (platform, post_id)
+    );
+    """,
 )
 
 
@@ -269,7 +383,8 @@ class Store:
     def upsert_posts(self, batch: pa.Table) -> UpsertResult:
         """Load a batch of posts: new ones inserted, context posts upgraded, the rest ignored.
 
-        Within the batch a collected copy wins over a context copy; tombstoned posts are dropped.
+        Within the batch a collected copy wins over a context copy, then the first copy wins;
+        tombstoned posts are dropped.
         (platform, post_id) is kept unique here rather than by a primary-key index: maintaining
         that index made bulk loads 2-3x slower, and one join of the batch against the table's
         two key columns finds the same duplicates. Batches of more than ~123k rows (a DuckDB row
@@ -288,7 +403,9 @@ class Store:
                 rows = con.execute(
                     """
                     SELECT i FROM _keys
-                    QUALIFY row_number() OVER (PARTITION BY platform, post_id ORDER BY context) = 1
+                    QUALIFY row_number() OVER (
+                        PARTITION BY platform, post_id ORDER BY context, i
+                    ) = 1
                     ORDER BY i
                     """
                 ).fetchall()

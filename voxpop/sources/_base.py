@@ -54,13 +54,16 @@ __all__ = [
     "html_to_text",
     "int64",
     "int64_or_none",
+    "is_json_lines",
     "iter_csv_rows",
     "iter_json_records",
+    "json_lines",
     "map_csv_rows",
     "parse_time",
     "peek",
     "raw_json",
     "read_typed_json",
+    "read_typed_records",
     "set_relation",
     "split_json",
     "split_list",
@@ -178,6 +181,10 @@ class Reader:
     description: str
     sniff: Callable[[Sample], bool]
     read: Callable[[IO[bytes]], Iterator[Item]]
+    # For formats whose JSON lines are records on their own: reads numbered lines (`json_lines`)
+    # of any part of such an input (`is_json_lines`), so that ingest can read the parts of a
+    # large file in parallel. None where records span lines.
+    read_lines: Callable[[Iterable[tuple[int, bytes]]], Iterator[Item]] | None = None
 
 
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -357,8 +364,31 @@ def split_json(stream: IO[bytes]) -> Iterator[tuple[int, bytes | Parsed] | DeadL
         else:
             return _records(value)
         head = ((number, line), (number + ahead, following))
-        return itertools.chain(head, _json_lines(lines, number + ahead))
-    return itertools.chain(((number, line),), _json_lines(lines, number))
+        return itertools.chain(head, json_lines(lines, number + ahead))
+    return itertools.chain(((number, line),), json_lines(lines, number))
+
+
+def is_json_lines(stream: IO[bytes], limit: int) -> bool:
+    """Whether `split_json` reads this input as JSON lines, each non-blank line a record numbered
+    by its line, so that any run of whole lines can be read on its own with `json_lines`.
+
+    Reads up to the first non-blank line, if it is shorter than `limit` bytes. False where
+    `split_json` reads a document, a BOM, or a first line that is damaged or an array (inputs
+    it reads differently), and for a longer first line (most likely a whole document).
+    """
+    while True:
+        line = stream.readline(limit)
+        if not line or (len(line) == limit and not line.endswith(b"\n")):
+            return False
+        if not line.isspace():
+            break
+    first = line.strip()
+    if line.startswith((_UTF8_BOM, *_UTF16_BOMS)) or first in (b"{", b"["):
+        return False
+    try:
+        return not isinstance(decode_json(first), list)
+    except ValueError:
+        return False
 
 
 def _undecided(
@@ -380,13 +410,14 @@ def _undecided(
             yield from _document(b"".join(blank + buffered), maybe_lines=True)
         return
     if _looks_like_lines(buffered):
-        yield from _json_lines(itertools.chain(buffered, lines), number - 1)
+        yield from json_lines(itertools.chain(buffered, lines), number - 1)
     else:
         yield from _document(b"".join(itertools.chain(blank, buffered, lines)), maybe_lines=True)
 
 
-def _json_lines(lines: Iterator[bytes], number: int) -> Iterator[tuple[int, bytes]]:
-    """The non-blank lines after line `number`, numbered on from it."""
+def json_lines(lines: Iterable[bytes], number: int = 0) -> Iterator[tuple[int, bytes]]:
+    """The non-blank lines after line `number`, numbered on from it: the records of JSON lines
+    (see `is_json_lines`)."""
     for line in lines:
         number += 1
         # isspace() stops at the first visible byte; strip() would copy the whole line.
@@ -411,7 +442,7 @@ def _document(
         value = decode_json(data)
     except ValueError:
         if maybe_lines and _looks_like_lines(io.BytesIO(data)):
-            yield from _json_lines(iter(io.BytesIO(data)), 0)
+            yield from json_lines(iter(io.BytesIO(data)), 0)
         else:
             yield from _salvage(decode_text(data))
         return
@@ -567,6 +598,19 @@ def read_typed_json(
     With `arrays`, a record holding an array holds records (as timelines saved a page per line
     do), each a dead letter if it is not an object; without, it is one record, and no object.
     """
+    yield from read_typed_records(split_json(stream), decoder, items, salvage, arrays=arrays)
+
+
+def read_typed_records(
+    records: Iterable[tuple[int, bytes | Parsed] | DeadLetter],
+    decoder: msgspec.json.Decoder[T],
+    items: Callable[[T, int, bytes | dict[str, Any]], Iterable[Item]],
+    salvage: Callable[[int, dict[str, Any], msgspec.ValidationError], Salvaged[T] | DeadLetter],
+    *,
+    arrays: bool = True,
+) -> Iterator[Item]:
+    """`read_typed_json` over records already split: those of `split_json`, or numbered JSON
+    lines of a part of a file (a reader's `read_lines`)."""
     type_ = decoder.type
 
     def converted(number: int, value: Any) -> Iterator[Item]:
@@ -585,7 +629,7 @@ def read_typed_json(
                 yield from dead_letters
             yield from items(typed, number, obj)
 
-    for record in split_json(stream):
+    for record in records:
         if isinstance(record, DeadLetter):
             yield record
             continue

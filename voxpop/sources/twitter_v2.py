@@ -46,7 +46,7 @@ converted tweet by tweet, so one bad tweet becomes a dead letter and its neighbo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import IO, Any
 
@@ -67,11 +67,12 @@ from voxpop.sources._base import (
     head_value,
     raw_json,
     read_typed_json,
+    read_typed_records,
     set_relation,
     unescape_amp_lt_gt,
 )
 
-__all__ = ["READER", "read", "sniff"]
+__all__ = ["READER", "read", "read_lines", "sniff"]
 
 PLATFORM = "twitter"
 
@@ -157,6 +158,10 @@ _line_decoder = msgspec.json.Decoder(_Line)
 
 def read(stream: IO[bytes]) -> Iterator[Item]:
     return read_typed_json(stream, _line_decoder, _line_items, _convert_pieces)
+
+
+def read_lines(lines: Iterable[tuple[int, bytes]]) -> Iterator[Item]:
+    return read_typed_records(lines, _line_decoder, _line_items, _convert_pieces)
 
 
 def _convert_pieces(
@@ -458,4 +463,5 @@ READER = Reader(
     "Twitter API v2 JSON: twarc2 pages and flattened lines, stream lines, compliance output",
     sniff,
     read,
+    read_lines,
 )
