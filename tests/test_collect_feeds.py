@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import uvicorn
+from click.testing import CliRunner
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from tests.conftest import fixture_path, read_all
-from voxpop.collect import CollectConfig, collect, collect_status
+from voxpop.cli import cli
+from voxpop.collect import CollectConfig, Writer, collect, collect_status
 from voxpop.collect.config import FeedsConfig
 from voxpop.sources import rss
 from voxpop.store import Store
@@ -82,13 +86,13 @@ def test_feeds_conditional_get_robots_backoff_and_retry_after(tmp_path: Path) ->
     fixture = fixture_path("rss_atom/feedrs__rss_2.0_bbc.xml")
     expected = {p.post_id for p in read_all(rss.READER, fixture).posts}
     farm = FeedFarm(fixture.read_bytes())
-    with serve(farm.app) as base, Store(tmp_path / "db.duckdb") as store:
+    with serve(farm.app) as base, Store(tmp_path / "db.duckdb") as store, Writer(store) as writer:
         urls = [f"{base}{p}" for p in ("/ok.xml", "/flaky.xml", "/limited.xml", "/broken.xml")]
         urls.append(f"{base}/private/feed.xml")
         feeds = FeedsConfig(
             urls=urls, interval=0.3, retry_base=0.3, per_host_concurrency=4, per_host_interval=0
         )
-        asyncio.run(collect(store, CollectConfig(feeds=feeds), stop_after=2.5))
+        asyncio.run(collect(writer, CollectConfig(feeds=feeds), stop_after=2.5))
         stored = {
             row[0]: row[1]
             for row in store.con.execute(
@@ -115,3 +119,65 @@ def test_feeds_conditional_get_robots_backoff_and_retry_after(tmp_path: Path) ->
     assert status[urls[3]].errors >= 1 and status[urls[3]].last_success is None
     assert any(d["file"] == urls[3] for d in dead)
     assert sum(s.posts_new for s in status.values()) == len(expected)
+
+
+def test_feeds_keep_per_host_concurrency_and_spacing(tmp_path: Path) -> None:
+    body = fixture_path("rss_atom/feedrs__rss_2.0_bbc.xml").read_bytes()
+    starts: list[float] = []
+    in_flight = [0, 0]  # now, most at once
+
+    async def feed(request: Request) -> Response:
+        starts.append(time.monotonic())
+        in_flight[0] += 1
+        in_flight[1] = max(in_flight)
+        await asyncio.sleep(0.3)
+        in_flight[0] -= 1
+        return Response(body, media_type="application/rss+xml")
+
+    app = Starlette(routes=[Route("/{n}.xml", feed)])
+    with serve(app) as base, Store(tmp_path / "db.duckdb") as store, Writer(store) as writer:
+        urls = [f"{base}/{n}.xml" for n in range(8)]
+        feeds = FeedsConfig(urls=urls, interval=60, per_host_concurrency=2, per_host_interval=0.1)
+
+        async def main() -> int:
+            stop = asyncio.Event()
+            task = asyncio.create_task(collect(writer, CollectConfig(feeds=feeds), stop=stop))
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                # Read through the writer: it owns the connection while collectors run.
+                status = await writer.run(collect_status)
+                if (polled := sum(s.last_success is not None for s in status.values())) == 8:
+                    break
+                await asyncio.sleep(0.1)
+            stop.set()
+            await task
+            return polled
+
+        polled = asyncio.run(main())
+    assert polled == len(starts) == 8
+    assert in_flight[1] == 2
+    # The client spaces the starts 0.1 s apart; the server sees them with some jitter, while
+    # without spacing two requests would arrive within a few milliseconds.
+    gaps = [b - a for a, b in pairwise(starts)]
+    assert min(gaps) >= 0.05
+
+
+def test_collect_command_and_status_json(tmp_path: Path) -> None:
+    fixture = fixture_path("rss_atom/feedrs__rss_2.0_bbc.xml")
+    farm = FeedFarm(fixture.read_bytes())
+    db = str(tmp_path / "db.duckdb")
+    with serve(farm.app) as base:
+        config = tmp_path / "collect.toml"
+        config.write_text(f'collection = "cli"\n[feeds]\nurls = ["{base}/ok.xml"]\n')
+        ran = CliRunner().invoke(
+            cli, ["--db", db, "collect", "--config", str(config), "--stop-after", "1"]
+        )
+    assert ran.exit_code == 0, ran.output
+    shown = CliRunner().invoke(cli, ["--db", db, "collect", "status", "--json"])
+    assert shown.exit_code == 0, shown.output
+    status = json.loads(shown.stdout)
+    expected = len(read_all(rss.READER, fixture).posts)
+    assert status[f"{base}/ok.xml"]["posts_new"] == expected
+    assert status[f"{base}/ok.xml"]["kind"] == "feed" and status[f"{base}/ok.xml"]["errors"] == 0
+    with Store(db, read_only=True) as store:
+        assert store.con.execute("SELECT DISTINCT collection FROM posts").fetchall() == [("cli",)]

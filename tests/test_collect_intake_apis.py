@@ -4,6 +4,7 @@ servers replaying real responses; skipped with a message when no credentials are
 from __future__ import annotations
 
 import asyncio
+import socket
 from pathlib import Path
 
 import httpx
@@ -16,7 +17,8 @@ from starlette.routing import Route
 from tests.conftest import fixture_path
 from tests.test_collect_feeds import serve
 from voxpop.collect import CollectConfig, Writer, collect, collect_status, intake_app
-from voxpop.collect.config import RedditConfig, YouTubeConfig
+from voxpop.collect.config import IntakeConfig, RedditConfig, YouTubeConfig
+from voxpop.errors import ConfigError
 from voxpop.store import Store
 
 
@@ -69,7 +71,7 @@ def test_youtube_and_reddit_collect_with_credentials(
     monkeypatch.setenv("YT_KEY", "yt-key")
     monkeypatch.setenv("R_ID", "id")
     monkeypatch.setenv("R_SECRET", "secret")
-    with serve(app) as base, Store(tmp_path / "db.duckdb") as store:
+    with serve(app) as base, Store(tmp_path / "db.duckdb") as store, Writer(store) as writer:
         config = CollectConfig(
             youtube=YouTubeConfig(
                 api_key_env="YT_KEY", base_url=f"{base}/yt", queries=["strike"], daily_quota=110
@@ -83,7 +85,7 @@ def test_youtube_and_reddit_collect_with_credentials(
                 comments=False,
             ),
         )
-        asyncio.run(collect(store, config, stop_after=1.5))
+        asyncio.run(collect(writer, config, stop_after=1.5))
         platforms = dict(
             store.con.execute("SELECT platform, count(*) FROM posts GROUP BY 1").fetchall()
         )
@@ -105,7 +107,48 @@ def test_api_collectors_without_credentials_are_skipped_with_a_message(
     monkeypatch.delenv("REDDIT_CLIENT_ID", raising=False)
     notices: list[str] = []
     config = CollectConfig(youtube=YouTubeConfig(queries=["x"]), reddit=RedditConfig())
-    with Store(tmp_path / "db.duckdb") as store:
-        asyncio.run(collect(store, config, stop_after=0.1, notice=notices.append))
+    with Store(tmp_path / "db.duckdb") as store, Writer(store) as writer:
+        asyncio.run(collect(writer, config, stop_after=0.1, notice=notices.append))
     assert any("YOUTUBE_API_KEY" in n for n in notices)
     assert any("REDDIT_CLIENT_ID" in n for n in notices)
+
+
+def test_collect_serves_the_intake_endpoint_when_given_a_port(tmp_path: Path) -> None:
+    timeline = fixture_path("mastodon/mastodonpy__public_timeline_anonymous_8.json").read_bytes()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = CollectConfig(collection="pushed", intake=IntakeConfig(port=port))
+    notices: list[str] = []
+
+    async def main(writer: Writer) -> httpx.Response:
+        stop = asyncio.Event()
+        collecting = collect(writer, config, stop=stop, notice=notices.append, serve_intake=True)
+        task = asyncio.create_task(collecting)
+        async with httpx.AsyncClient() as client:
+            for _ in range(200):
+                try:
+                    answer = await client.post(f"http://127.0.0.1:{port}/tool", content=timeline)
+                    break
+                except httpx.ConnectError:
+                    await asyncio.sleep(0.02)
+        stop.set()
+        await task
+        return answer
+
+    with Store(tmp_path / "db.duckdb") as store, Writer(store) as writer:
+        answer = asyncio.run(main(writer))
+        stored = store.con.execute("SELECT count(*), any_value(collection) FROM posts").fetchall()
+    assert answer.status_code == 200 and answer.json()["posts_new"] == 8
+    assert stored == [(8, "pushed")]
+    assert notices == [f"intake: POST http://127.0.0.1:{port}/NAME"]
+
+
+def test_intake_beyond_loopback_needs_a_token(tmp_path: Path) -> None:
+    config = CollectConfig(intake=IntakeConfig(host="0.0.0.0", port=0))
+    with (
+        Store(tmp_path / "db.duckdb") as store,
+        Writer(store) as writer,
+        pytest.raises(ConfigError, match="token_env"),
+    ):
+        asyncio.run(collect(writer, config, stop_after=1.0, serve_intake=True))

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 from websockets.asyncio.server import ServerConnection, serve
 
 from tests.conftest import fixture_path
-from voxpop.collect import CollectConfig, collect, collect_status
+from voxpop.collect import CollectConfig, Writer, collect, collect_status
 from voxpop.collect.config import JetstreamConfig
 from voxpop.store import Store
 
@@ -62,10 +62,13 @@ def post_ids(events: list[bytes]) -> set[str]:
 class JetstreamServer:
     """Replays events from the cursor a client asks for; can drop connections mid-stream."""
 
-    def __init__(self, events: list[bytes], *, drop_after: int = 0, pace: float = 0.0) -> None:
+    def __init__(
+        self, events: list[bytes], *, drop_after: int = 0, pace: float = 0.0, trickle_after: int = 0
+    ) -> None:
         self.events = events
         self.drop_after = drop_after  # abort the first connection after this many events
         self.pace = pace  # seconds between groups of 50 events
+        self.trickle_after = trickle_after  # then the first connection sends 20 events a second
         self.cursors: list[int | None] = []
         self.sent = 0
         self.url = ""
@@ -94,7 +97,9 @@ class JetstreamServer:
                 assert connection.transport is not None
                 connection.transport.abort()  # a dropped connection, no close frame
                 return
-            if self.pace and n % 50 == 0:
+            if self.trickle_after and len(self.cursors) == 1 and n >= self.trickle_after:
+                await asyncio.sleep(0.05)
+            elif self.pace and n % 50 == 0:
                 await asyncio.sleep(self.pace)
         await connection.close()  # all sent: the client comes back with its cursor
 
@@ -136,14 +141,14 @@ def test_jetstream_collects_filters_resumes_and_survives_drops(tmp_path: Path) -
     events.append(bad)
     expected = post_ids(events[:-1])
     server = JetstreamServer(events, drop_after=120)
-    with server.running() as url, Store(tmp_path / "db.duckdb") as store:
+    with server.running() as url, Store(tmp_path / "db.duckdb") as store, Writer(store) as writer:
         config = CollectConfig(
             jetstream=[JetstreamConfig(url=url, rewind_seconds=0, flush_seconds=0.1, batch_size=64)]
         )
 
         async def main() -> None:
             stop = asyncio.Event()
-            task = asyncio.create_task(collect(store, config, stop=stop))
+            task = asyncio.create_task(collect(writer, config, stop=stop))
             deadline = time.monotonic() + 20
             while not server.resumed_at_end() and time.monotonic() < deadline:
                 await asyncio.sleep(0.05)
@@ -168,13 +173,13 @@ def test_jetstream_collects_filters_resumes_and_survives_drops(tmp_path: Path) -
 def test_jetstream_keywords_keep_matching_posts_only(tmp_path: Path) -> None:
     events = jetstream_events(50)
     server = JetstreamServer(events)
-    with server.running() as url, Store(tmp_path / "db.duckdb") as store:
+    with server.running() as url, Store(tmp_path / "db.duckdb") as store, Writer(store) as writer:
         jet = JetstreamConfig(url=url, rewind_seconds=0, flush_seconds=0.1, keywords=["Day 7"])
         config = CollectConfig(jetstream=[jet])
 
         async def main() -> None:
             stop = asyncio.Event()
-            task = asyncio.create_task(collect(store, config, stop=stop))
+            task = asyncio.create_task(collect(writer, config, stop=stop))
             deadline = time.monotonic() + 10
             while not server.resumed_at_end() and time.monotonic() < deadline:
                 await asyncio.sleep(0.05)
@@ -199,7 +204,10 @@ with Store(sys.argv[1]) as store:
 def test_killed_collector_restarts_with_every_post_exactly_once(tmp_path: Path) -> None:
     events = jetstream_events(3000)
     expected = post_ids(events)
-    server = JetstreamServer(events, pace=0.02)
+    # Half the events at full speed, then a trickle: the kill comes while events are still
+    # arriving and some are buffered, but after the first batches had time to be stored even
+    # on a loaded machine.
+    server = JetstreamServer(events, pace=0.02, trickle_after=len(events) // 2)
     db = tmp_path / "db.duckdb"
     with server.running() as url:
         config = tmp_path / "collect.toml"
@@ -213,6 +221,7 @@ def test_killed_collector_restarts_with_every_post_exactly_once(tmp_path: Path) 
         deadline = time.monotonic() + 30
         while server.sent < len(events) // 2 and time.monotonic() < deadline:
             time.sleep(0.01)
+        time.sleep(2.0)
         first.send_signal(signal.SIGKILL)
         first.wait()
         assert server.sent < len(events), "the collector must be killed mid-stream"

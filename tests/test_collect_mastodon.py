@@ -16,7 +16,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from tests.conftest import fixture_path
 from tests.test_collect_feeds import serve
-from voxpop.collect import CollectConfig, collect, collect_status
+from voxpop.collect import CollectConfig, Writer, collect, collect_status
 from voxpop.collect.config import MastodonConfig
 from voxpop.store import Store
 
@@ -78,7 +78,11 @@ class Instance:
 
 def test_mastodon_timelines_stream_rate_limits_and_deletes(tmp_path: Path) -> None:
     instance = Instance()
-    with serve(instance.app) as base, Store(tmp_path / "db.duckdb") as store:
+    with (
+        serve(instance.app) as base,
+        Store(tmp_path / "db.duckdb") as store,
+        Writer(store) as writer,
+    ):
         mastodon = MastodonConfig(
             instance=base,
             timelines=["public", "tag:climate"],
@@ -88,7 +92,7 @@ def test_mastodon_timelines_stream_rate_limits_and_deletes(tmp_path: Path) -> No
             flush_seconds=0.1,
             retry_base=0.2,
         )
-        asyncio.run(collect(store, CollectConfig(mastodon=[mastodon]), stop_after=3.0))
+        asyncio.run(collect(writer, CollectConfig(mastodon=[mastodon]), stop_after=3.0))
         posts = {r[0] for r in store.con.execute("SELECT post_id FROM posts").fetchall()}
         deleted = store.con.execute("SELECT post_id FROM deleted_posts").fetchall()
         dead = store.dead_letters().to_pylist()
@@ -107,3 +111,70 @@ def test_mastodon_timelines_stream_rate_limits_and_deletes(tmp_path: Path) -> No
     assert tag.errors_total == 2 and tag.errors == 0
     tag_times = [t for name, t, _ in instance.requests if name == "tag"]
     assert tag_times[2] - tag_times[1] >= 0.95
+
+
+class RestartedInstance:
+    """Serves a timeline; then, to the restarted collector, streams a reply to one of its
+    statuses and the delete of another."""
+
+    def __init__(self) -> None:
+        path = fixture_path("mastodon/mastodonpy__public_timeline_anonymous_8.json")
+        self.statuses = json.loads(path.read_bytes())
+        self.events: list[str] = []
+        self.app = Starlette(
+            routes=[
+                Route("/api/v1/timelines/public", self.public),
+                WebSocketRoute("/api/v1/streaming", self.stream),
+            ]
+        )
+
+    async def public(self, request: Request) -> Response:
+        since = int(request.query_params.get("since_id", 0))
+        return JSONResponse([s for s in self.statuses if int(s["id"]) > since])
+
+    async def stream(self, socket: WebSocket) -> None:
+        await socket.accept()
+        for event in self.events:
+            await socket.send_text(event)
+        try:
+            while True:
+                await socket.receive_text()
+        except WebSocketDisconnect:
+            return
+
+
+def test_delete_after_restart_reaches_a_status_stored_by_an_earlier_run(tmp_path: Path) -> None:
+    instance = RestartedInstance()
+    target, parent = instance.statuses[3], instance.statuses[5]
+    with (
+        serve(instance.app) as base,
+        Store(tmp_path / "db.duckdb") as store,
+        Writer(store) as writer,
+    ):
+        polls = MastodonConfig(instance=base, interval=60)
+        asyncio.run(collect(writer, CollectConfig(mastodon=[polls]), stop_after=2.0))
+        assert store.con.execute(
+            "SELECT count(*) FROM posts WHERE post_id = ?", [target["uri"]]
+        ).fetchall() == [(1,)]
+        # A new process knows nothing of these statuses; the events name only local ids.
+        reply = {**parent, "id": "1", "uri": "https://x.example/statuses/1"}
+        reply["in_reply_to_id"] = parent["id"]
+        instance.events = [
+            json.dumps({"event": "update", "payload": json.dumps(reply)}),
+            json.dumps({"event": "delete", "payload": target["id"]}),
+        ]
+        streams = MastodonConfig(instance=base, stream=True, interval=60, flush_seconds=0.1)
+        asyncio.run(collect(writer, CollectConfig(mastodon=[streams]), stop_after=2.0))
+        posts = dict(store.con.execute("SELECT post_id, parent_id FROM posts").fetchall())
+        deleted = store.con.execute("SELECT post_id FROM deleted_posts").fetchall()
+        ids = store.con.execute("SELECT local_id FROM mastodon_ids").fetchall()
+        status = collect_status(store)[f"mastodon:{base}/public"]
+    uris = {s["uri"] for s in instance.statuses} - {target["uri"]}
+    assert set(posts) == uris | {reply["uri"]}
+    assert posts[reply["uri"]] == parent["uri"]
+    assert deleted == [(target["uri"],)]
+    assert status.deletes == 1
+    # The id map forgets the deleted status with the post, and keeps the others.
+    assert sorted(r[0] for r in ids) == sorted(
+        [reply["id"], *(s["id"] for s in instance.statuses if s is not target)]
+    )

@@ -1,9 +1,12 @@
 """Live collection from open sources, resumable and polite: `voxpop collect`.
 
 Collectors (feeds, Bluesky Jetstream, Mastodon, YouTube, Reddit) run as asyncio tasks and store
-through `voxpop.ingest.ingest_items`, each batch with its source's cursor in one transaction;
-`collect_status` reports per source what was collected, the lag and the last error;
-`intake_app` receives data pushed by other tools. See docs/collect.md.
+through the store's idempotent upsert, each batch with its source's cursor in one transaction.
+`collect(writer, config, stop=...)` runs them inside an event loop, writing only through the
+given `Writer` (the database's one writer thread, which `voxpop serve` shares);
+`run_collectors(store, config)` is the blocking form the command uses. `collect_status` reports
+per source what was collected, the lag and the last error; `intake_app` receives data pushed by
+other tools. See docs/collect.md.
 """
 
 from voxpop.collect.config import CollectConfig, load_config

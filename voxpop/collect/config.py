@@ -33,6 +33,10 @@ queries = ["port strike"]
 client_id_env = "REDDIT_CLIENT_ID"
 client_secret_env = "REDDIT_CLIENT_SECRET"
 subreddits = ["worldnews"]
+
+[intake]                          # POST /NAME with data other tools push
+port = 8765                       # on 127.0.0.1 unless host is set (then a token is required)
+token_env = "VOXPOP_INTAKE_TOKEN"
 ```
 """
 
@@ -173,6 +177,10 @@ class RedditConfig(_Section):
 class IntakeConfig(_Section):
     token_env: str | None = None
     max_bytes: Annotated[int, Field(ge=1)] = 50_000_000
+    # `voxpop collect` serves the endpoint on host:port when a port is given; `voxpop serve`
+    # mounts it in its own app instead.
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] | None = None
 
     def token(self) -> str | None:
         return _secret(self.token_env)

@@ -26,7 +26,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from voxpop.collect.config import JetstreamConfig
 from voxpop.collect.http import backoff
 from voxpop.collect.state import SourceState, load_states, save_states
-from voxpop.collect.writer import Writer, sleep_or_stop
+from voxpop.collect.writer import Writer, save_failure, sleep_or_stop
 from voxpop.enrich.text import tokens
 from voxpop.ingest import ingest_items
 from voxpop.schema import Post
@@ -90,7 +90,7 @@ class JetstreamCollector:
                     await sleep_or_stop(stop, 1.0)
                 except (OSError, websockets.WebSocketException, TimeoutError) as exc:
                     await self.flush()
-                    await self._failed(f"{type(exc).__name__}: {exc}")
+                    await save_failure(self.writer, self.state, f"{type(exc).__name__}: {exc}")
                     delay = backoff(self.state.errors, 1.0, self.config.max_backoff)
                     await sleep_or_stop(stop, delay)
         finally:
@@ -173,16 +173,6 @@ class JetstreamCollector:
     def _matches(self, post: Post) -> bool:
         words = set(tokens(post.text)) | {h.casefold() for h in post.hashtags}
         return any(keyword <= words for keyword in self.keywords)
-
-    async def _failed(self, error: str) -> None:
-        state = self.state
-        state.failed(error)
-
-        def job(store: Store) -> None:
-            with store.transaction():
-                save_states(store, [state])
-
-        await self.writer.run(job)
 
 
 def _time_us(line: bytes) -> int | None:

@@ -8,28 +8,36 @@ posts within seconds and delete events; the REST poll fills what a dropped conne
 
 Rate limits are per instance: when `X-RateLimit-Remaining` runs out, or on a 429, no request is
 made to the instance until `X-RateLimit-Reset` (or `Retry-After`). Streaming delete events
-name a status by its local id; the reader resolves it to the status URI (the `post_id`) when it
-has seen the status in this process, which is how the delete reaches the stored post.
+name a status by its local id, and so do replies (`in_reply_to_id`), while the stored `post_id`
+is the status URI. The reader resolves ids it has seen in this process; for the others (a
+delete or a reply after a restart, naming a status stored by an earlier run) the id is looked
+up in `mastodon_ids`, which keeps each stored status's local id per instance and is written in
+the transaction that stores the status. Its rows are keyed by post, so a purge removes them
+with the post.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
 import msgspec
+import pyarrow as pa
 import websockets
 from websockets.asyncio.client import connect
 
 from voxpop.collect.config import MastodonConfig
 from voxpop.collect.http import backoff, retry_after
 from voxpop.collect.state import SourceState, load_states, save_states
-from voxpop.collect.writer import Writer, sleep_or_stop
+from voxpop.collect.writer import Writer, save_failure, sleep_or_stop
 from voxpop.ingest import ingest_items
-from voxpop.sources import DeadLetter, Item, mastodon
+from voxpop.schema import Post
+from voxpop.sources import DeadLetter, Delete, Item, mastodon
 from voxpop.store import IngestRun, Store
 
 __all__ = ["MastodonCollector"]
@@ -90,7 +98,7 @@ class MastodonCollector:
             try:
                 await self._poll(timeline, state)
             except (httpx.HTTPError, ValueError, msgspec.DecodeError) as exc:
-                await self._failed(state, f"{type(exc).__name__}: {exc}")
+                await save_failure(self.writer, state, f"{type(exc).__name__}: {exc}")
                 delay = backoff(state.errors, self.config.retry_base, self.config.max_backoff)
                 delay = max(delay, self._paused_until - time.monotonic())
             await sleep_or_stop(stop, delay)
@@ -168,7 +176,7 @@ class MastodonCollector:
                         reading.result()
                     delay = 1.0
             except (OSError, websockets.WebSocketException, TimeoutError) as exc:
-                await self._failed(state, f"stream: {type(exc).__name__}: {exc}")
+                await save_failure(self.writer, state, f"stream: {type(exc).__name__}: {exc}")
                 delay = backoff(state.errors, self.config.retry_base, self.config.max_backoff)
             finally:
                 flusher.cancel()
@@ -212,6 +220,9 @@ class MastodonCollector:
                     items.append(DeadLetter(record=number, reason=reason, raw=value[:_MAX_RAW]))
                 else:
                     items += self.read(number, value)
+            items = self._resolve_ids(store, items)
+            stored = {item.post_id for item in items if type(item) is Post}
+            ids = {uri: local for local, uri in _local_ids(values) if uri in stored}
 
             def checkpoint(run: IngestRun) -> None:
                 state.counted(run)
@@ -220,6 +231,7 @@ class MastodonCollector:
                 ):
                     state.cursor = newest
                 save_states(store, [state])
+                self._remember_ids(store, ids)
 
             ingest_items(
                 store,
@@ -233,14 +245,78 @@ class MastodonCollector:
 
         await self.writer.run(job)
 
-    async def _failed(self, state: SourceState, error: str) -> None:
-        state.failed(error)
+    def _resolve_ids(self, store: Store, items: list[Item]) -> list[Item]:
+        """Local ids the reader did not know, resolved to the stored URIs: the targets of
+        deletes, and the parents of replies and quotes."""
+        local = {item.post_id for item in items if type(item) is Delete}
+        local |= {
+            item.parent_id
+            for item in items
+            if type(item) is Post and item.kind in ("reply", "quote") and item.parent_id
+        }
+        if not local:
+            return items
+        rows = store.con.execute(
+            "SELECT local_id, post_id FROM mastodon_ids WHERE instance = ? AND local_id IN "
+            "(SELECT unnest(?::VARCHAR[]))",
+            [self.config.instance, sorted(local)],
+        ).fetchall()
+        uris: dict[str, str] = dict(rows)
+        if not uris:
+            return items
+        resolved: list[Item] = []
+        for item in items:
+            if type(item) is Delete and item.post_id in uris:
+                item = msgspec.structs.replace(item, post_id=uris[item.post_id])
+            elif type(item) is Post and item.parent_id in uris and item.kind != "repost":
+                item = msgspec.structs.replace(item, parent_id=uris[item.parent_id])
+            resolved.append(item)
+        return resolved
 
-        def job(store: Store) -> None:
-            with store.transaction():
-                save_states(store, [state])
+    def _remember_ids(self, store: Store, ids: dict[str, str]) -> None:
+        if not ids:
+            return
+        table = pa.table(
+            {
+                "instance": pa.array([self.config.instance] * len(ids), pa.string()),
+                "local_id": pa.array(list(ids.values()), pa.string()),
+                "platform": pa.array([mastodon.PLATFORM] * len(ids), pa.string()),
+                "post_id": pa.array(list(ids), pa.string()),
+            }
+        )
+        store.con.register("_mastodon_ids", table)
+        try:
+            store.con.execute(
+                "INSERT INTO mastodon_ids SELECT * FROM _mastodon_ids ON CONFLICT DO NOTHING"
+            )
+        finally:
+            store.con.unregister("_mastodon_ids")
 
-        await self.writer.run(job)
+
+def _local_ids(value: Any) -> Iterator[tuple[str, str]]:
+    """(local id, URI) of every status in a page or streaming event, boosted and quoted ones
+    included."""
+    if isinstance(value, list):
+        for element in value:
+            yield from _local_ids(element)
+        return
+    if not isinstance(value, dict):
+        return
+    if "event" in value:
+        payload = value.get("payload")
+        if value.get("event") in ("update", "status.update", "notification") and isinstance(
+            payload, (str, bytes)
+        ):
+            with contextlib.suppress(msgspec.DecodeError):
+                yield from _local_ids(_decoder.decode(payload))
+        elif isinstance(payload, dict):
+            yield from _local_ids(payload)
+        return
+    local, uri = value.get("id"), value.get("uri")
+    if isinstance(local, (str, int)) and not isinstance(local, bool) and isinstance(uri, str):
+        yield str(local), uri
+    for key in ("reblog", "quote", "quoted_status", "status", "ancestors", "descendants"):
+        yield from _local_ids(value.get(key))
 
 
 def _status_id(value: Any) -> str | None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 import msgspec
+import pyarrow as pa
 
 from voxpop.schema import Post
 from voxpop.sources import Item
@@ -84,8 +85,22 @@ class SourceState(msgspec.Struct, kw_only=True):
 _FIELDS = SourceState.__struct_fields__
 _COLUMNS = ", ".join(_FIELDS)
 _UPSERT = (
-    f"INSERT INTO collector_state ({_COLUMNS}) VALUES ({', '.join('?' * len(_FIELDS))}) "
+    f"INSERT INTO collector_state ({_COLUMNS}) SELECT {_COLUMNS} FROM _states "
     f"ON CONFLICT (source) DO UPDATE SET " + ", ".join(f"{f} = excluded.{f}" for f in _FIELDS[1:])
+)
+
+
+def _arrow_type(hint: Any) -> pa.DataType:
+    kinds = set(get_args(hint)) or {hint}
+    if datetime in kinds:
+        return pa.timestamp("us", tz="UTC")
+    return pa.int64() if int in kinds else pa.string()
+
+
+# The rows go in as one Arrow table: `executemany` ran the upsert once per row, ~5 ms each,
+# which made saving 2,000 feeds' rows cost more than polling them.
+_STATE_SCHEMA = pa.schema(
+    [(name, _arrow_type(hint)) for name, hint in get_type_hints(SourceState).items()]
 )
 
 
@@ -106,9 +121,14 @@ def save_states(store: Store, states: Iterable[SourceState]) -> None:
     rows = []
     for state in states:
         state.updated_at = now
-        rows.append([getattr(state, f) for f in _FIELDS])
-    if rows:
-        store.con.executemany(_UPSERT, rows)
+        rows.append(msgspec.structs.asdict(state))
+    if not rows:
+        return
+    store.con.register("_states", pa.Table.from_pylist(rows, schema=_STATE_SCHEMA))
+    try:
+        store.con.execute(_UPSERT)
+    finally:
+        store.con.unregister("_states")
 
 
 class SourceStatus(msgspec.Struct, kw_only=True):

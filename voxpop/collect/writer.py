@@ -21,7 +21,7 @@ from voxpop.ingest import ingest_items
 from voxpop.sources import Item, Reader
 from voxpop.store import IngestRun, Store
 
-__all__ = ["Writer", "save_failure", "sleep_or_stop", "store_pages"]
+__all__ = ["Writer", "save_failure", "save_state", "sleep_or_stop", "store_pages"]
 
 T = TypeVar("T")
 
@@ -36,7 +36,14 @@ class Writer:
         return await asyncio.get_running_loop().run_in_executor(self._thread, job, self.store)
 
     def close(self) -> None:
+        """Wait for the jobs submitted so far, then stop the thread."""
         self._thread.shutdown(wait=True)
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:
@@ -93,9 +100,10 @@ async def store_pages(
 async def save_failure(writer: Writer, state: SourceState, error: str) -> None:
     """Record a failed attempt in the source's row."""
     state.failed(error)
+    await writer.run(lambda store: save_state(store, state))
 
-    def job(store: Store) -> None:
-        with store.transaction():
-            save_states(store, [state])
 
-    await writer.run(job)
+def save_state(store: Store, state: SourceState) -> None:
+    """Write one source's row in a transaction of its own (nothing stored with it)."""
+    with store.transaction():
+        save_states(store, [state])
