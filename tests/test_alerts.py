@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import pytest
 from aiosmtpd.controller import Controller
 
@@ -27,6 +28,7 @@ from voxpop.alerts import (
 )
 from voxpop.alerts.deliver import SIGNATURE_HEADER, sign
 from voxpop.alerts.evaluate import Alert, sql_counts
+from voxpop.analyze.narratives import assign_narratives
 from voxpop.errors import ConfigError
 from voxpop.schema import Post, posts_to_table
 from voxpop.store import Store
@@ -134,6 +136,109 @@ def test_surge_rule(store: Store) -> None:
     fired = evaluate(store, rules, now=NOW + timedelta(minutes=20), deliver=False)
     assert len(fired) == 1 and fired[0].condition == "surge"
     assert fired[0].details["peak_count"] >= 10
+
+
+def _narrated(store: Store, prefix: str, narrative: str, times: list[datetime]) -> None:
+    """Posts at `times`, each assigned to `narrative` in post_narrative."""
+    posts = [
+        Post(platform="twitter", post_id=f"{prefix}{i}", created_at=t, text=f"story {narrative}")
+        for i, t in enumerate(times)
+    ]
+    store.upsert_posts(posts_to_table(posts))
+    store.con.executemany(
+        "INSERT INTO post_narrative (platform, post_id, narrative_id, via) VALUES (?, ?, ?, ?)",
+        [["twitter", p.post_id, narrative, "embedding"] for p in posts],
+    )
+
+
+def test_narrative_surge_per_narrative(store: Store) -> None:
+    rules = parse_rules(
+        '[[rule]]\nname = "stories"\ncondition = "narrative_surge"\nlookback = "1d"\n'
+        'window = "30m"\ncooldown = "2h"\n'
+    )
+    # Nothing to read before the narrative analysis has assigned posts.
+    assert evaluate(store, rules, now=NOW, deliver=False) == []
+    day = [NOW - timedelta(minutes=5 * i + 2) for i in range(1, 288)]
+    # Background: 20 posts every 5 minutes (narratives are a small part of all posts), and
+    # three steady narratives with a post every 20 minutes.
+    store.upsert_posts(
+        posts_to_table(
+            [
+                Post(platform="twitter", post_id=f"b{i}-{k}", created_at=t - timedelta(seconds=k))
+                for i, t in enumerate(day)
+                for k in range(20)
+            ]
+        )
+    )
+    for name in ("port-strike", "flood", "bank-run"):
+        _narrated(store, f"{name}-", name, day[::4])
+    assert evaluate(store, rules, now=NOW, deliver=False) == []
+    # Two of them surge in the last 20 minutes: each alerts, once.
+    burst = [NOW - timedelta(seconds=30 * i + 10) for i in range(40)]
+    _narrated(store, "s1-", "port-strike", burst)
+    _narrated(store, "s2-", "flood", burst)
+    fired = evaluate(store, rules, now=NOW + timedelta(minutes=1), deliver=False)
+    assert sorted(a.details["narrative_id"] for a in fired) == ["flood", "port-strike"]
+    assert all(a.condition == "narrative_surge" and a.arrived_at for a in fired)
+    # The start is traced back to the first bucket above its expectation (a one-bucket gap
+    # allowed): the burst began 20 minutes before NOW.
+    assert all(NOW - timedelta(minutes=30) <= (a.window_start or NOW) for a in fired)
+    # Within each narrative's cooldown, and in the same surge: nothing again.
+    assert evaluate(store, rules, now=NOW + timedelta(minutes=6), deliver=False) == []
+
+
+def test_narrative_surge_on_assigned_narratives(store: Store) -> None:
+    # The narrative analysis itself assigns the posts; a story told every 20 minutes for a day
+    # is then told 40 times in 20 minutes.
+    rng = np.random.default_rng(5)
+    words = [f"w{i}" for i in range(500)]
+    day = [NOW - timedelta(minutes=5 * i + 2) for i in range(1, 288)]
+    story = "dockers walk out at the container port over the new pay offer"
+    posts = [
+        Post(
+            platform="twitter",
+            post_id=f"b{i}-{k}",
+            created_at=t - timedelta(seconds=k),
+            text=" ".join(rng.choice(words, 8)),
+        )
+        for i, t in enumerate(day)
+        for k in range(20)
+    ]
+    times = day[::4] + [NOW - timedelta(seconds=30 * i + 10) for i in range(40)]
+    posts += [
+        Post(platform="twitter", post_id=f"s{i}", created_at=t, text=f"{story} {words[i % 500]}")
+        for i, t in enumerate(times)
+    ]
+    store.upsert_posts(posts_to_table(posts))
+    assign_narratives(store)
+    [[narrative]] = store.con.execute(
+        "SELECT narrative_id FROM post_narrative WHERE post_id = 's0'"
+    ).fetchall()
+    rules = parse_rules(
+        '[[rule]]\nname = "stories"\ncondition = "narrative_surge"\nlookback = "1d"\n'
+        'window = "30m"\n'
+    )
+    fired = evaluate(store, rules, now=NOW + timedelta(minutes=1), deliver=False)
+    assert [a.details["narrative_id"] for a in fired] == [narrative]
+
+
+def test_new_narrative_once_it_has_emerged(store: Store) -> None:
+    rules = parse_rules(
+        '[[rule]]\nname = "n"\ncondition = "new_narrative"\nwindow = "1h"\ncooldown = "0m"\n'
+    )
+    insert = """INSERT INTO narratives (narrative_id, number, created_at, size, embedded, active,
+        model, embedder, updated_at) VALUES (?, ?, ?, 3, 3, true, 'm', 'hashing', ?)"""
+    # created_at stays null until the narrative reaches its emerging size: nothing yet.
+    store.con.execute(insert, ["n-1", 1, None, NOW])
+    assert evaluate(store, rules, now=NOW, deliver=False) == []
+    store.con.execute(
+        "UPDATE narratives SET created_at = ? WHERE narrative_id = 'n-1'",
+        [NOW - timedelta(minutes=5)],
+    )
+    store.con.execute(insert, ["n-2", 2, NOW - timedelta(hours=3), NOW])  # older than the window
+    [alert] = evaluate(store, rules, now=NOW, deliver=False)
+    assert alert.details == {"narrative_id": "n-1"} and alert.message == "new narrative n-1"
+    assert evaluate(store, rules, now=NOW + timedelta(minutes=1), deliver=False) == []
 
 
 @pytest.mark.parametrize(

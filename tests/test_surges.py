@@ -50,6 +50,20 @@ def test_step_detected_quickly() -> None:
     assert surge.end is not None and surge.magnitude > 3 and surge.significance > 7
 
 
+def test_slow_ramp_caught_before_its_peak_and_started_at_its_onset() -> None:
+    # A quadratic rise over two hours on a heavy-tailed series: the early excess must not be
+    # learned as burstiness (which would widen the tail it is tested against, so that the
+    # alarm never came), and the start is where the excess began.
+    for seed in range(3):
+        buckets, counts, totals = rhythm_series(seed)
+        onset = 3 * 144 + 20
+        for k in range(24):
+            counts[onset + k] += round(120 * min(k / 12, 1) ** 2)
+        [surge] = surges_in_series(counts, buckets, totals=totals)
+        assert surge.detected_at - buckets[onset] <= timedelta(hours=2)
+        assert abs(surge.start - buckets[onset]) <= timedelta(minutes=30)
+
+
 def test_discovery_on_simulation(tmp_path: Path) -> None:
     # Small and fast: 30k posts over 4 days. With so few posts a slow (quadratic) onset gives
     # the first 30 minutes of a surge about one post, so the test asks for detection by 30

@@ -1,14 +1,16 @@
 """Evaluating rules: each rule's condition over its window, new alerts stored and delivered.
 
 Windows are over `created_at` and end at `now` (the wall clock unless given). An alert is
-stored once: its `dedup_key` names the rule and what it is about (the window, the surge's start,
-the cluster's id), so re-evaluating finds it already there; a rule that fired less than its
-`cooldown` ago stays quiet. `arrived_at` is when the newest post that the condition counted was
-ingested: `delay_seconds` from it to `fired_at` is the arrival-to-alert delay.
+stored once: its `dedup_key` names the rule and what it is about (the window, the series and the
+surge's start, the cluster's id), so re-evaluating finds it already there; a rule that fired less
+than its `cooldown` ago stays quiet (`narrative_surge`: per narrative). `arrived_at` is when
+the newest post that the condition counted was ingested: `delay_seconds` from it to `fired_at`
+is the arrival-to-alert delay.
 
 `new_cluster` and `new_narrative` read the tables the coordination and narrative analyses write
-(`coordination_clusters(cluster_id, created_at)`, `narratives(narrative_id, created_at)`); until
-those tables exist such rules are evaluated as having nothing new.
+(`coordination_clusters(cluster_id, created_at)`, `narratives(narrative_id, created_at)`), and
+`narrative_surge` reads `post_narrative(platform, post_id, narrative_id)`; before those
+analyses have run such rules find nothing.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import pyarrow as pa
 
 from voxpop.alerts.rules import Delivery, Rule, RuleSet
 from voxpop.analyze.query import _LANG, compile_query
-from voxpop.analyze.surges import surges_in_series
+from voxpop.analyze.surges import Surge, SurgeDetector
 from voxpop.errors import ConfigError
 from voxpop.store import Store
 
@@ -125,6 +127,8 @@ def _check(store: Store, rule: Rule, now: datetime, counts: CountWindow) -> list
         return _new_rows(store, rule, now, base)
     if rule.condition == "surge":
         return _surge(store, rule, now, base)
+    if rule.condition == "narrative_surge":
+        return _narrative_surge(store, rule, now, base)
     # One alert per rule and window: the window is identified by its end, floored to the window.
     slot = int(now.timestamp() // rule.window.total_seconds())
     key = f"{rule.name}|{rule.condition}|{slot}"
@@ -197,77 +201,142 @@ def _sentiment_shift(
     ]
 
 
-def _surge(store: Store, rule: Rule, now: datetime, base: dict[str, Any]) -> list[Alert]:
-    where, params = _where(rule)
-    start = now - rule.lookback
+def _table_exists(store: Store, table: str) -> bool:
     rows = store.con.execute(
-        f"""
-        WITH b AS (SELECT unnest(generate_series(time_bucket(?, ?::TIMESTAMPTZ),
-                                                 time_bucket(?, ?::TIMESTAMPTZ), ?)) AS bucket),
-        p AS (SELECT time_bucket(?, posts.created_at) AS bucket, count(*) AS total,
-                     count(*) FILTER (WHERE {where}) AS n,
-                     max(posts.ingested_at) FILTER (WHERE {where}) AS arrived
-              FROM posts WHERE NOT posts.context AND posts.created_at >= ?
-                AND posts.created_at < ? GROUP BY ALL)
-        SELECT b.bucket, coalesce(p.n, 0), coalesce(p.total, 0), p.arrived
-        FROM b LEFT JOIN p USING (bucket) ORDER BY b.bucket
-        """,
-        [
-            rule.interval,
-            start,
-            rule.interval,
-            now,
-            rule.interval,
-            rule.interval,
-            *params,
-            *params,
-            start,
-            now,
-        ],
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]
     ).fetchall()
-    if len(rows) < 2:
-        return []
-    buckets = [r[0] for r in rows]
-    found = surges_in_series(
-        [int(r[1]) for r in rows],
-        buckets,
-        totals=[float(r[2]) for r in rows],
-        key=rule.query or "all posts",
+    return bool(rows[0][0])
+
+
+SeriesRows = list[tuple[datetime, str, int, datetime | None]]
+"""Per bucket and series key: the count, and the newest arrival among the counted posts."""
+
+
+def _detect(
+    store: Store, rule: Rule, now: datetime, series: SeriesRows, kind: str
+) -> list[tuple[Surge, datetime | None]]:
+    """Run the surge detector over the closed buckets of the rule's lookback: each series'
+    count per bucket against all posts of the bucket; the surges still going that alarmed
+    within the rule's window, each with the newest arrival of its series."""
+    start = now - rule.lookback
+    bounds = store.con.execute(
+        "SELECT time_bucket(?, ?::TIMESTAMPTZ), time_bucket(?, ?::TIMESTAMPTZ)",
+        [rule.interval, start, rule.interval, now],
+    ).fetchall()
+    first, current = bounds[0]
+    # The bucket `now` falls in is still filling: judging it would compare part of a bucket
+    # with a whole bucket's expectation, so only closed buckets are read.
+    totals = dict(
+        store.con.execute(
+            """SELECT time_bucket(?, created_at), count(*) FROM posts
+            WHERE NOT context AND created_at >= ? AND created_at < ? GROUP BY ALL""",
+            [rule.interval, first, current],
+        ).fetchall()
+    )
+    counts: dict[datetime, dict[str, int]] = {}
+    arrived: dict[str, datetime] = {}
+    for bucket, key, n, newest in series:
+        counts.setdefault(bucket, {})[key] = n
+        if newest is not None and (key not in arrived or newest > arrived[key]):
+            arrived[key] = newest
+    detector = SurgeDetector(
+        interval=rule.interval,
         alpha=rule.alpha,
         min_count=rule.min_count,
         warmup=min(rule.lookback / 4, timedelta(hours=12)),
+        kind=kind,
     )
-    recent = [s for s in found if s.end is None and s.detected_at >= now - rule.window]
-    arrivals = [r[3] for r in rows if r[3] is not None]
+    bucket = first
+    while bucket < current:
+        detector.update(bucket, counts.get(bucket, {}), float(totals.get(bucket, 0)))
+        bucket += rule.interval
+    return [
+        (surge, arrived.get(surge.key))
+        for surge in detector.close()
+        if surge.end is None and surge.detected_at >= now - rule.window
+    ]
+
+
+def _surge_alert(
+    rule: Rule, base: dict[str, Any], surge: Surge, arrived: datetime | None, subject: str
+) -> Alert:
+    message = (
+        f"surge in {subject} since {surge.start:%Y-%m-%d %H:%M} UTC: "
+        f"{surge.peak_count} posts in {rule.interval} vs {surge.expected_at_peak:.1f} expected"
+    )
+    return Alert(
+        **base | {"window_start": surge.start},
+        dedup_key=f"{rule.name}|{rule.condition}|{surge.key}|{surge.start.isoformat()}",
+        message=message,
+        value=surge.magnitude,
+        threshold=rule.alpha,
+        arrived_at=arrived,
+        details=msgspec.to_builtins(surge),
+    )
+
+
+def _surge(store: Store, rule: Rule, now: datetime, base: dict[str, Any]) -> list[Alert]:
+    where, params = _where(rule)
+    subject = rule.query or "all posts"
+    series: SeriesRows = store.con.execute(
+        f"""
+        SELECT time_bucket(?, posts.created_at), ?, count(*), max(posts.ingested_at)
+        FROM posts WHERE NOT posts.context AND posts.created_at >= ?
+            AND posts.created_at < ? AND {where}
+        GROUP BY 1
+        """,
+        [rule.interval, subject, now - rule.lookback - rule.interval, now, *params],
+    ).fetchall()
+    return [
+        _surge_alert(rule, base, surge, arrived, subject)
+        for surge, arrived in _detect(store, rule, now, series, "series")
+    ]
+
+
+def _narrative_surge(store: Store, rule: Rule, now: datetime, base: dict[str, Any]) -> list[Alert]:
+    """A surge of posts in any narrative (table post_narrative), each narrative its own series
+    with its own cooldown: two stories surging at once are two alerts."""
+    if not _table_exists(store, "post_narrative"):
+        return []
+    where, params = _where(rule)
+    series: SeriesRows = store.con.execute(
+        f"""
+        SELECT time_bucket(?, posts.created_at), n.narrative_id::VARCHAR,
+            count(DISTINCT posts.post_id), max(posts.ingested_at)
+        FROM posts JOIN post_narrative n
+            ON n.platform = posts.platform AND n.post_id = posts.post_id
+        WHERE NOT posts.context AND posts.created_at >= ? AND posts.created_at < ? AND {where}
+        GROUP BY 1, 2
+        """,
+        [rule.interval, now - rule.lookback - rule.interval, now, *params],
+    ).fetchall()
+    quiet = {
+        narrative
+        for narrative, fired in store.con.execute(
+            """SELECT details->>'key', max(fired_at) FROM alerts WHERE rule = ? GROUP BY 1""",
+            [rule.name],
+        ).fetchall()
+        if now - fired < rule.cooldown
+    }
     alerts = []
-    for surge in recent:
-        message = (
-            f"surge in {rule.query or 'all posts'} since {surge.start:%Y-%m-%d %H:%M} UTC: "
-            f"{surge.peak_count} posts in {rule.interval} vs {surge.expected_at_peak:.1f} expected"
-        )
-        alerts.append(
-            Alert(
-                **base | {"window_start": surge.start},
-                dedup_key=f"{rule.name}|surge|{surge.start.isoformat()}",
-                message=message,
-                value=surge.magnitude,
-                threshold=rule.alpha,
-                arrived_at=max(arrivals, default=None),
-                details=msgspec.to_builtins(surge),
-            )
-        )
+    for surge, arrived in _detect(store, rule, now, series, "narrative"):
+        if surge.key in quiet:
+            continue
+        alert = _surge_alert(rule, base, surge, arrived, f"narrative {surge.key}")
+        alert.details["narrative_id"] = surge.key
+        alerts.append(alert)
     return alerts
 
 
 def _new_rows(store: Store, rule: Rule, now: datetime, base: dict[str, Any]) -> list[Alert]:
+    """Ids first stored within the window. The coordination analysis stores a cluster again
+    with every run that finds it: its first row is when it was new."""
     table, id_column = _WATCHED_TABLES[rule.condition]
-    exists = store.con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]
-    ).fetchall()
-    if not exists[0][0]:
+    if not _table_exists(store, table):
         return []
     rows = store.con.execute(
-        f"SELECT {id_column}, created_at FROM {table} WHERE created_at > ? AND created_at <= ?",
+        f"""SELECT {id_column}, min(created_at) AS first FROM {table} GROUP BY 1
+        HAVING first > ? AND first <= ? ORDER BY first, 1""",
         [now - rule.window, now],
     ).fetchall()
     what = "coordinated cluster" if rule.condition == "new_cluster" else "narrative"
@@ -346,8 +415,10 @@ def evaluate(
     window_counts = counts or sql_counts(store)
     fired: list[Alert] = []
     for rule in rules.rules:
+        # narrative_surge keeps a cooldown per narrative (see _narrative_surge).
+        per_rule = rule.condition != "narrative_surge"
         last = _last_fired(store, rule.name)
-        if last is not None and moment - last < rule.cooldown:
+        if per_rule and last is not None and moment - last < rule.cooldown:
             continue
         for alert in _check(store, rule, moment, window_counts):
             if not _store(store, alert, time.monotonic() - began):
@@ -364,7 +435,7 @@ def evaluate(
                     [msgspec.json.encode(alert.deliveries).decode(), alert.alert_id],
                 )
             # A rule with a cooldown fires once per evaluation at most.
-            if rule.cooldown:
+            if per_rule and rule.cooldown:
                 break
     return fired
 

@@ -9,8 +9,8 @@
     [[rule]]
     name = "port strike volume"
     query = '"port strike" OR #PortStrike'   # the query language; "*" or absent: every post
-    condition = "volume"          # volume | surge | sentiment_shift | language_share
-                                  # | new_cluster | new_narrative
+    condition = "volume"          # volume | surge | narrative_surge | sentiment_shift
+                                  # | language_share | new_cluster | new_narrative
     above = 500                   # volume: posts in the window
     window = "1h"
     severity = "warning"          # info | warning | critical
@@ -36,11 +36,18 @@ from voxpop.errors import ConfigError
 __all__ = ["CONDITIONS", "Condition", "Delivery", "Rule", "RuleSet", "load_rules", "parse_rules"]
 
 Condition = Literal[
-    "volume", "surge", "sentiment_shift", "language_share", "new_cluster", "new_narrative"
+    "volume",
+    "surge",
+    "narrative_surge",
+    "sentiment_shift",
+    "language_share",
+    "new_cluster",
+    "new_narrative",
 ]
 CONDITIONS: tuple[str, ...] = (
     "volume",
     "surge",
+    "narrative_surge",
     "sentiment_shift",
     "language_share",
     "new_cluster",
@@ -51,6 +58,7 @@ SEVERITIES = ("info", "warning", "critical")
 _REQUIRED = {
     "volume": ("above",),
     "surge": (),
+    "narrative_surge": (),
     "sentiment_shift": ("delta",),
     "language_share": ("lang", "share"),
     "new_cluster": (),
@@ -86,10 +94,11 @@ class Rule(msgspec.Struct, kw_only=True, frozen=True):
     delta: float | None = None  # sentiment_shift: change of mean score vs the previous window
     lang: str | None = None  # language_share
     share: float | None = None  # language_share: alert at or above this share (0..1)
-    interval: timedelta = timedelta(minutes=10)  # surge: bucket width
-    lookback: timedelta = timedelta(days=2)  # surge: history the baseline learns from
-    alpha: float = 1e-6  # surge: tail probability that alarms
-    min_count: int = 5  # surge: posts needed in the test window
+    # surge and narrative_surge:
+    interval: timedelta = timedelta(minutes=5)  # bucket width
+    lookback: timedelta = timedelta(days=2)  # history the baseline learns from
+    alpha: float = 1e-6  # tail probability that alarms
+    min_count: int = 5  # posts needed in the test window
     deliver: list[str] = []
 
 

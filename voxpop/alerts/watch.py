@@ -4,8 +4,9 @@
 `ingested_at`), matches them against the query of each volume and language-share rule once, and
 adds them to a running tally per second of `created_at`; those rules then read their windows
 from the tally, so a pass costs in proportion to what arrived, not to the window. Sentiment,
-cluster and narrative rules query the store (enrichment writes their data after ingest), and
-surge rules run when one of their buckets has closed (the detector decides per bucket).
+cluster and new-narrative rules query the store (enrichment writes their data after ingest), and
+surge and narrative-surge rules run when one of their buckets has closed (the detector decides
+per bucket).
 
 Call `check()` after each ingest batch (a hook in a collector), or let `watch` poll. DuckDB lets
 one process write a database file, so the watcher runs in the process that ingests (another
@@ -128,7 +129,7 @@ class Watcher:
     def _due(self, now: datetime) -> list[Rule]:
         due = []
         for rule in self.rules.rules:
-            if rule.condition == "surge":
+            if rule.condition in ("surge", "narrative_surge"):
                 # The detector decides when a bucket closes: once per bucket is enough.
                 if now < self.next_surge.get(rule.name, now):
                     continue

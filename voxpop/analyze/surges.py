@@ -11,15 +11,18 @@ choices are argued in docs/surges.md):
   with a small prior, so a never-seen series expects about one post per half-life.
 - **Heavy tails**: counts are tested against a negative binomial whose dispersion is learned per
   series (a moment estimate, updated outside surges), not a Poisson, so a series that is bursty
-  by nature needs a bigger excess to alarm. Discovery also counts a repost together with its
-  original (`distinct roots`): a cascade of reposts of one post is one voice, not a surge of a
-  term.
-- **Slow rises**: the test runs on windows of 1, 3 and 6 buckets; a slow onset that no single
-  bucket makes significant is caught by the sum. The surge's `start` is then traced back from
-  the first bucket of that window clearly above its expectation through earlier such buckets.
+  by nature needs a bigger excess to alarm. Discovery counts each original once, in the bucket
+  it was first seen, and a repost stands for its original: a cascade of reposts of one post is
+  one voice, not a surge of a term.
+- **Slow rises**: the test runs on the sums of the last 1, 2, 3, 4 and 6 buckets (5 to 30
+  minutes at the default 5-minute buckets), a scan over where the rise began; a slow onset
+  that no single bucket makes significant is caught by a sum. The surge's `start` is where the
+  excess began, located as a CUSUM locates a change: the start of the stretch of recent buckets
+  with the largest summed excess over the expectation.
 
 A surge alarms when the tail probability P(X >= x) is below `alpha` (with many series, at most
-`family_alpha` divided by their number) and at least `min_count` posts are in the window. It
+`family_alpha`, split equally between the kinds of key and then among each kind's series) and
+at least `min_count` posts are in the window. It
 lasts while the last three buckets stay above twice the baseline, and the baseline is frozen
 meanwhile (so a long surge does not become normal). Its `peak` is the bucket with the most
 posts; `magnitude` is the peak over the baseline; and `significance` is -log10 of the smallest
@@ -30,7 +33,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -58,10 +61,15 @@ __all__ = [
 SurgeKind = Literal["hashtag", "term", "domain", "series"]
 KINDS: tuple[SurgeKind, ...] = ("hashtag", "term", "domain")
 F64 = npt.NDArray[np.float64]
-_WINDOWS = (1, 3, 6)
-_HISTORY = 12  # buckets kept per series: the longest window, and room to find a slow start
+# Test windows, in buckets: lengths from one bucket to half an hour (at 5-minute buckets), so
+# that a rise is tested over the stretch it has been rising, whenever it began. Longer windows
+# caught nothing earlier on the simulator's quadratic ramps and added false alarms.
+_WINDOWS = (1, 2, 3, 4, 6)
+_HISTORY = 24  # buckets kept per series: the longest window, and room to find a slow start
+_SUSPECT = 1e-3  # a series whose tail is below this is not learned from (not yet an alarm)
 _PRIOR_WEIGHT = 10.0  # weight of the prior dispersion, in buckets at a mean of one post
-_ONE_LANGUAGE = 0.8  # share of a key's posts in one language for it to follow that language
+_ONE_LANGUAGE = 0.8  # share of a key's posts in its main languages for it to follow them
+_LANGUAGE_PART = 0.2  # share of a key's posts in a language for that to be one of its main
 
 
 class Surge(msgspec.Struct, kw_only=True):
@@ -96,7 +104,7 @@ class SurgeDetector:
     def __init__(
         self,
         *,
-        interval: timedelta = timedelta(minutes=10),
+        interval: timedelta = timedelta(minutes=5),
         halflife: timedelta = timedelta(hours=12),
         alpha: float = 1e-7,
         family_alpha: float | None = None,
@@ -104,6 +112,7 @@ class SurgeDetector:
         warmup: timedelta = timedelta(hours=12),
         kind: str = "series",
         prior_dispersion: float = 0.5,
+        family: Callable[[str], str] | None = None,
     ) -> None:
         self.interval = interval
         self.alpha = alpha
@@ -124,6 +133,9 @@ class SurgeDetector:
         self.share_e = np.zeros(size)  # decayed sum of the series' exposures (totals)
         self.group_of = np.zeros(size, dtype=np.int64)  # index into the bucket's totals
         self.groups: dict[str, int] = {"": 0}
+        self.family = family
+        self.families: dict[str, int] = {}
+        self.family_of = np.zeros(size, dtype=np.int64)
         self.recent_x = np.zeros((size, _HISTORY))  # last buckets' counts, newest last
         self.recent_mu = np.zeros((size, _HISTORY))
         self.active: dict[str, Surge] = {}
@@ -142,6 +154,8 @@ class SurgeDetector:
             self._resize()
         for key in new:
             self.group_of[self.index[key]] = self.groups[groups.get(key, "")]
+            name = self.family(key) if self.family else ""
+            self.family_of[self.index[key]] = self.families.setdefault(name, len(self.families))
 
     def _resize(self) -> None:
         n = len(self.keys)
@@ -156,6 +170,7 @@ class SurgeDetector:
             self.disp_den = np.concatenate([self.disp_den, np.zeros(extra)])
             self.share_e = np.concatenate([self.share_e, np.zeros(extra)])
             self.group_of = np.concatenate([self.group_of, np.zeros(extra, dtype=np.int64)])
+            self.family_of = np.concatenate([self.family_of, np.zeros(extra, dtype=np.int64)])
             pad = np.zeros((extra, _HISTORY))
             self.recent_x = np.concatenate([self.recent_x, pad])
             self.recent_mu = np.concatenate([self.recent_mu, pad])
@@ -210,28 +225,28 @@ class SurgeDetector:
 
         alarms: list[Surge] = []
         in_surge = np.zeros(len(self.share_x), dtype=bool)
+        suspect = np.zeros(len(self.share_x), dtype=bool)
         for key in list(self.active):
             in_surge[self.index[key]] = True
             self._continue(
                 self.active[key], bucket, float(x[self.index[key]]), float(mu[self.index[key]])
             )
         if self.buckets_seen > self.warmup_buckets:
-            best_p, best_w = self._tail(n)
-            # With many series tested at once, the chance that *some* series alarms by luck
-            # grows with their number: `family_alpha` bounds it (Bonferroni) per bucket.
-            alpha = self.alpha
-            if self.family_alpha is not None:
-                alpha = min(alpha, self.family_alpha / max(n, 1))
-            candidates = np.nonzero((best_p < alpha) & ~in_surge[:n])[0]
+            best_p = self._tail(n)
+            suspect[:n] = best_p < _SUSPECT
+            candidates = np.nonzero((best_p < self._alphas(n)) & ~in_surge[:n])[0]
             for i in candidates:
-                surge = self._open(int(i), bucket, float(best_p[i]), int(best_w[i]))
+                surge = self._open(int(i), bucket, float(best_p[i]))
                 if surge is not None:
                     alarms.append(surge)
                 in_surge[i] = True
-        # Learn from quiet buckets only: a surge must not become the new normal. After the
+        # Learn from quiet buckets only: a surge must not become the new normal, and a rise
+        # that is already unusual (tail below _SUSPECT) but not yet significant must not teach
+        # the detector that the series is bursty: learning its growing excess as dispersion
+        # would widen the tail it is tested against, and the alarm would never come. After the
         # warm-up, counts are also cut at 4 standard deviations (plus one post) before they
-        # are learned, so a surge's first buckets, before it alarms, barely move the baseline.
-        quiet = ~in_surge
+        # are learned, so a surge's first buckets barely move the baseline.
+        quiet = ~in_surge & ~suspect
         learned, tame = x, x
         if self.buckets_seen > self.warmup_buckets:
             cap = mu + 4 * np.sqrt(mu + self.dispersion * mu**2)
@@ -252,10 +267,24 @@ class SurgeDetector:
         self.share_e = self.decay * self.share_e + exposure
         return alarms
 
-    def _tail(self, n: int) -> tuple[F64, npt.NDArray[np.int64]]:
-        """Per series, the smallest tail probability over the windows, and that window."""
+    def _alphas(self, n: int) -> F64:
+        """Per series, the tail probability that alarms.
+
+        With many series tested at once, the chance that *some* series alarms by luck grows
+        with their number: `family_alpha` bounds it (Bonferroni) per bucket. The budget is
+        split equally between the families (kinds of key), then among each family's series:
+        tens of thousands of terms do not drown the few hundred hashtags' sensitivity.
+        """
+        alphas = np.full(n, self.alpha)
+        if self.family_alpha is not None:
+            sizes = np.bincount(self.family_of[:n], minlength=len(self.families) or 1)
+            share = self.family_alpha / max(int(np.count_nonzero(sizes)), 1)
+            alphas = np.minimum(alphas, share / np.maximum(sizes[self.family_of[:n]], 1))
+        return alphas
+
+    def _tail(self, n: int) -> F64:
+        """Per series, the smallest tail probability over the windows."""
         best_p = np.ones(n)
-        best_w = np.ones(n, dtype=np.int64)
         filled = min(self.buckets_seen, max(_WINDOWS))
         for w in _WINDOWS:
             if w > filled:
@@ -270,29 +299,22 @@ class SurgeDetector:
             mean = mus[eligible]
             p = np.ones(n)
             p[eligible] = nbinom.sf(xs[eligible] - 1, size, size / (size + mean))
-            better = p < best_p
-            best_p[better] = p[better]
-            best_w[better] = w
-        return best_p, best_w
+            np.minimum(best_p, p, out=best_p)
+        return best_p
 
-    def _open(self, i: int, bucket: datetime, p: float, window: int) -> Surge | None:
+    def _open(self, i: int, bucket: datetime, p: float) -> Surge | None:
         """A new surge for series i, or None when it is the last one resuming."""
         xs, mus = self.recent_x[i], self.recent_mu[i]
         times = self._times
         offset = len(xs) - len(times)  # slots before the first bucket ever seen are empty
-        above = xs > mus + np.sqrt(mus)
-        # The start: the first bucket of the alarming window that was clearly above its
-        # expectation, then back through earlier such buckets (a one-bucket gap allowed): a
-        # slow rise began before the window that finally made it significant.
-        in_window = np.nonzero(above[-window:])[0]
-        first = len(xs) - window + (int(in_window[0]) if len(in_window) else window - 1)
-        while first - 1 >= offset:
-            if above[first - 1]:
-                first -= 1
-            elif first - 2 >= offset and above[first - 2]:
-                first -= 2
-            else:
-                break
+        # The start of the excess, as a CUSUM locates a change: the bucket from which the
+        # summed excess over the expectation (less half a standard deviation per bucket, so
+        # that a stray post long before is not taken for the start) is largest. A slow rise
+        # thus starts where its posts began to outrun the baseline, before the window that
+        # finally made it significant.
+        gain = xs[offset:] - mus[offset:] - 0.5 * np.sqrt(mus[offset:])
+        suffix = np.cumsum(gain[::-1])  # suffix[k]: the gain of the last k + 1 buckets
+        first = len(xs) - 1 - int(np.argmax(suffix))
         peak_j = first + int(np.argmax(xs[first:]))
         last = self.last_finished.get(self.keys[i])
         if last is not None and last.end is not None and times[first - offset] <= last.end:
@@ -423,7 +445,7 @@ def discover_surges(
     *,
     since: datetime | None = None,
     until: datetime | None = None,
-    interval: str | timedelta = "10m",
+    interval: str | timedelta = "5m",
     kinds: Sequence[str] = KINDS,
     alpha: float = 1e-7,
     family_alpha: float = 1e-4,
@@ -437,44 +459,57 @@ def discover_surges(
     The posts are bucketed and fed to a `SurgeDetector` in time order, so the result is what a
     live detector would have said; surges that alarmed in [since, until) are returned. The
     detector reads `warmup` more before `since`, so that its baselines are formed by then.
-    Counts collapse reposts into their original (each original counts once per bucket however
-    often it is reposted).
+    Counts collapse reposts into their original: each original counts once, in the bucket it
+    was first seen, however often and however long it is reposted.
     """
     step = parse_interval(interval) if isinstance(interval, str) else interval
+    bounds = [since - warmup if since else None, until]
+    window = """NOT context AND created_at IS NOT NULL
+          AND created_at >= coalesce(?, '-infinity'::TIMESTAMPTZ)
+          AND created_at < coalesce(?, 'infinity'::TIMESTAMPTZ)"""
+    # One row per original (a repost stands for its original), in the bucket where it was
+    # first seen: the reposts of one post, however long its cascade runs, are one voice.
     rows = store.con.execute(
         f"""
-        SELECT time_bucket(?, created_at) AS bucket, any_value({_LANG}) AS lang,
+        SELECT time_bucket(?, min(created_at)) AS bucket, any_value({_LANG}) AS lang,
                coalesce(CASE WHEN kind = 'repost' THEN parent_id END, post_id) AS root,
                any_value(text) FILTER (WHERE kind <> 'repost') AS text,
                any_value(text) AS any_text, any_value(hashtags) AS hashtags,
-               any_value(urls) AS urls, count(*) AS n
-        FROM posts
-        WHERE NOT context AND created_at IS NOT NULL
-          AND created_at >= coalesce(?, '-infinity'::TIMESTAMPTZ)
-          AND created_at < coalesce(?, 'infinity'::TIMESTAMPTZ)
-        GROUP BY ALL ORDER BY bucket
+               any_value(urls) AS urls
+        FROM posts WHERE {window}
+        GROUP BY root ORDER BY bucket
         """,
-        [step, since - warmup if since else None, until],
+        [step, *bounds],
     ).fetchall()
-    by_bucket: dict[datetime, Counter[str]] = defaultdict(Counter)
     totals: dict[datetime, Counter[str]] = defaultdict(Counter)
-    key_langs: dict[str, Counter[str]] = defaultdict(Counter)
-    wanted = tuple("#" if k == "hashtag" else f"{k}:" for k in kinds)
-    for bucket, lang, _root, text, any_text, hashtags, urls, n in rows:
+    for bucket, lang, n in store.con.execute(
+        f"SELECT time_bucket(?, created_at), {_LANG}, count(*) FROM posts WHERE {window} "
+        "GROUP BY ALL",
+        [step, *bounds],
+    ).fetchall():
         totals[bucket][""] += n
         totals[bucket][lang or "?"] += n
+    by_bucket: dict[datetime, Counter[str]] = defaultdict(Counter)
+    key_langs: dict[str, Counter[str]] = defaultdict(Counter)
+    wanted = tuple("#" if k == "hashtag" else f"{k}:" for k in kinds)
+    for bucket, lang, _root, text, any_text, hashtags, urls in rows:
         for key in _keys(text if text is not None else any_text, hashtags, urls):
             if key.startswith(wanted):
                 by_bucket[bucket][key] += 1
                 key_langs[key][lang or "?"] += 1
     if not totals:
         return []
-    # A key used mostly in one language follows that language's volume (its speakers' day).
+    # A key follows the volume of the languages it is used in (their speakers' day): those
+    # holding a fifth or more of its posts, if together they hold 80% of them ("la" follows
+    # French plus Spanish, whose evenings are hours apart); other keys follow the total.
     groups = {}
     for key, langs in key_langs.items():
-        lang, count = langs.most_common(1)[0]
-        if count >= _ONE_LANGUAGE * langs.total():
-            groups[key] = lang
+        main = sorted(lang for lang, n in langs.items() if n >= _LANGUAGE_PART * langs.total())
+        if sum(langs[lang] for lang in main) >= _ONE_LANGUAGE * langs.total():
+            groups[key] = "+".join(main)
+    for mix in {name for name in groups.values() if "+" in name}:
+        for by_lang in totals.values():
+            by_lang[mix] = sum(by_lang[lang] for lang in mix.split("+"))
     detector = SurgeDetector(
         interval=step,
         halflife=halflife,
@@ -483,6 +518,7 @@ def discover_surges(
         min_count=min_count,
         warmup=warmup,
         prior_dispersion=prior_dispersion,
+        family=lambda key: "hashtag" if key.startswith("#") else key.split(":", 1)[0],
     )
     first, last = min(totals), max(totals)
     bucket = first
@@ -509,7 +545,7 @@ def _group_events(found: list[Surge], rows: list[tuple[Any, ...]], step: timedel
             needed.add(bucket)
             bucket += step
     roots: list[set[str]] = [set() for _ in found]
-    for bucket, _lang, root, text, any_text, hashtags, urls, _n in rows:
+    for bucket, _lang, root, text, any_text, hashtags, urls in rows:
         if bucket not in needed:
             continue
         for key in _keys(text if text is not None else any_text, hashtags, urls) & by_key.keys():
