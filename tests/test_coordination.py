@@ -60,7 +60,9 @@ def test_parity_with_toolkit_on_its_sample(
     csv = tmp_path / "sample.csv"
     with open_input(sample) as stream, csv.open("w", newline="", encoding="utf-8") as out:
         cnt.write_cnt_csv((p for p in cnt.READER.read(stream) if isinstance(p, Post)), out)
-    ours = detect_coordination(posts, types=[behaviour], window=window, max_group=10**9)
+    ours = detect_coordination(
+        posts, types=[behaviour], window=window, min_weight=min_weight, max_group=10**9
+    )
     expected = _toolkit(csv, tmp_path / "cnt.db", behaviour, window, min_weight)
     assert expected or min_weight > 1  # the sample has few repeated co-replies
     assert toolkit_edges(ours.edges, behaviour, min_weight) == expected
@@ -125,7 +127,9 @@ def test_parity_with_toolkit_on_simulated_posts(tmp_path: Path, behaviour: str) 
     csv = tmp_path / "sim.csv"
     with csv.open("w", newline="", encoding="utf-8") as out:
         cnt.write_cnt_csv(posts, out)
-    ours = detect_coordination(_read_cnt(csv), types=[behaviour], window=60, max_group=10**9)
+    ours = detect_coordination(
+        _read_cnt(csv), types=[behaviour], window=60, min_weight=1, max_group=10**9
+    )
     expected = _toolkit(csv, tmp_path / "cnt.db", behaviour, 60, 1)
     assert expected
     assert toolkit_edges(ours.edges, behaviour, 1) == expected

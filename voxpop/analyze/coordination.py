@@ -9,12 +9,13 @@ docs/coordination.md. In short:
    the same canonical link, hashtag, normalised text or near-duplicate text.
 2. Pairs (`coordination_pairs`): two accounts acting on the same item within `window` seconds,
    found by a self-join partitioned by item and time bucket, memory bounded by `max_group`.
-3. Beyond chance: for each pair with at least `min_weight` synchronised items, a binomial test
-   of k synchronised items out of the n items both acted on at any time, against the
-   behaviour's base rate p0 (how often two accounts acting on the same item do so within the
-   window, pooled over all items). Fans of a star share many posts but are rarely in sync; a
-   viral burst puts strangers in sync once. p-values are corrected for every pair tested
-   (Benjamini-Hochberg); edges with q <= `fdr` are kept.
+3. Beyond chance: for each pair with at least `min_weight` synchronised posts, a binomial test
+   of k synchronised posts out of the n posts on items both acted on at any time, against the
+   behaviour's base rate p0 (how often two posts of different accounts on the same item fall
+   within the window, pooled over all items) compounded over the partner's posts on the
+   item. Fans of a star share many posts but are rarely in sync; a viral burst puts strangers
+   in sync once; an account posting all day is near anyone by chance. p-values are corrected
+   for every pair in sync at least once (Benjamini-Hochberg); edges with q <= `fdr` are kept.
 4. Clusters: kept edges of every behaviour are summed into one graph, each synchronised item
    weighted by its rarity (ln(accounts in the behaviour / accounts acting on the item)), and
    partitioned with Leiden (graspologic-native). Clusters of `min_accounts` or more are
@@ -24,6 +25,8 @@ docs/coordination.md. In short:
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -52,6 +55,7 @@ __all__ = [
     "CoordinationResult",
     "Evidence",
     "Sync",
+    "cluster_id",
     "detect_coordination",
     "toolkit_edges",
 ]
@@ -219,11 +223,35 @@ def detect_coordination(
     con, posts = _connect(source)
     try:
         acts = actions(con, posts, types)
-        capped = co_action_pairs(con, acts, windows, max_group=max_group)
-        edges = _edges(con, acts, min_weight=min_weight, fdr=fdr)
+        # The dictionaries that name integer ids again in the output.
+        con.register(
+            "_coord_item_names",
+            acts.items.append_column("id", pa.array(range(acts.items.num_rows), pa.int32())),
+        )
+        con.register(
+            "_coord_account_names",
+            pa.table(
+                {
+                    "id": pa.array(range(len(acts.accounts)), pa.int32()),
+                    "name": acts.accounts,
+                }
+            ),
+        )
+        capped_ids = co_action_pairs(
+            con,
+            acts.table,
+            {BEHAVIOURS.index(b): w for b, w in windows.items()},
+            max_group=max_group,
+        )
+        capped = _named_items(con, capped_ids)
+        edges = _edges(con, acts.table, capped_ids, min_weight=min_weight, fdr=fdr)
         clusters, nodes = _clusters(con, edges, min_accounts=min_accounts, top=evidence)
     finally:
         drop_pairs(con)
+        con.execute("DROP TABLE IF EXISTS _coord_edge_ids")
+        for name in ("_coord_item_names", "_coord_account_names"):
+            with contextlib.suppress(duckdb.Error):
+                con.unregister(name)
         if isinstance(source, pa.Table):
             con.close()
     return CoordinationResult(
@@ -249,6 +277,13 @@ def toolkit_edges(
     return out
 
 
+def cluster_id(accounts: Sequence[str]) -> str:
+    """A cluster's id, derived from its member set: a rerun that finds the same accounts gives
+    the same id, so stored clusters and the alerts on them (`new_cluster`) do not repeat."""
+    digest = hashlib.sha256("\n".join(sorted(accounts)).encode()).hexdigest()
+    return f"c-{digest[:16]}"
+
+
 def _connect(source: Store | pa.Table) -> tuple[duckdb.DuckDBPyConnection, str]:
     if isinstance(source, Store):
         return source.con, "posts"
@@ -257,55 +292,119 @@ def _connect(source: Store | pa.Table) -> tuple[duckdb.DuckDBPyConnection, str]:
     return con, "_coord_posts"
 
 
+def _named_items(con: duckdb.DuckDBPyConnection, capped: pa.Table) -> pa.Table:
+    con.register("_coord_capped", capped)
+    try:
+        return con.sql(
+            """
+            SELECT n.behaviour, n.item, c.actions, c.accounts, c.first_at, c.last_at
+            FROM _coord_capped c JOIN _coord_item_names n ON n.id = c.item
+            ORDER BY c.actions DESC, n.item
+            """
+        ).to_arrow_table()
+    finally:
+        con.unregister("_coord_capped")
+
+
 def _edges(
-    con: duckdb.DuckDBPyConnection, acts: pa.Table, *, min_weight: int, fdr: float
+    con: duckdb.DuckDBPyConnection,
+    acts: pa.Table,
+    capped: pa.Table,
+    *,
+    min_weight: int,
+    fdr: float,
 ) -> pa.Table:
+    """Edges with their tests. Keeps the integer-keyed edges in `_coord_edge_ids` for
+    `_clusters`; returns them named.
+
+    Most pairs are in sync once (strangers in a viral burst): they count as tests that failed
+    but are not listed, unless one side has `min_weight` posts in sync in the behaviour (the
+    toolkit's minimum edge weight) or the pair is tested on its posts over all behaviours.
+    Counting them all exactly would cost most of the time on large data and list millions of
+    edges nobody reads.
+    """
     con.register("_coord_acts", acts)
+    mw = int(min_weight)
     try:
         con.execute(
-            """
+            f"""
+            CREATE OR REPLACE TEMP TABLE _coord_held AS
+            SELECT behaviour, item, account, count(*) AS posts FROM _coord_acts GROUP BY ALL;
             CREATE OR REPLACE TEMP TABLE _coord_items AS
-            SELECT behaviour, item, count(DISTINCT account) AS accounts, count(*) AS actions
-            FROM _coord_acts GROUP BY ALL
+            SELECT behaviour, item, count(*) AS accounts, sum(posts) AS actions
+            FROM _coord_held GROUP BY ALL;
+            -- Match rows per pair and behaviour: an upper bound on the posts in sync on each
+            -- side, so pairs below min_weight skip the exact (distinct) counts.
+            CREATE OR REPLACE TEMP TABLE _coord_rows AS
+            SELECT behaviour, account_1, account_2, count(*) AS n
+            FROM _coord_matches GROUP BY ALL;
+            -- k: posts of each side in sync with the other, over all behaviours (a post
+            -- counts once however many behaviours it matches in: a headline with its link).
+            CREATE OR REPLACE TEMP TABLE _coord_pair_rows AS
+            SELECT account_1, account_2, sum(n) AS n FROM _coord_rows GROUP BY ALL;
+            CREATE OR REPLACE TEMP TABLE _coord_hits AS
+            WITH candidates AS (SELECT account_1, account_2 FROM _coord_pair_rows WHERE n >= {mw})
+            SELECT account_1, account_2, count(DISTINCT post_1)::DOUBLE AS k_1,
+                   count(DISTINCT post_2)::DOUBLE AS k_2
+            FROM _coord_matches SEMI JOIN candidates USING (account_1, account_2)
+            GROUP BY ALL;
+            CREATE OR REPLACE TEMP TABLE _coord_tested AS
+            SELECT account_1, account_2, k_1, k_2, hash(account_1, account_2) AS h
+            FROM _coord_hits WHERE least(k_1, k_2) >= {mw};
+            CREATE OR REPLACE TEMP TABLE _coord_listed AS
+            SELECT behaviour, account_1, account_2 FROM _coord_rows WHERE n >= {mw}
+            UNION
+            SELECT r.behaviour, r.account_1, r.account_2
+            FROM _coord_rows r SEMI JOIN _coord_tested t USING (account_1, account_2)
             """
         )
-        # p0: how often a post on an item is in sync with one given other account that acted
-        # on the same item, pooled over the behaviour's items: posts in sync with an account
-        # over (post, other account on its item) opportunities.
+        # p0: how often two posts of different accounts on the same item are in sync, pooled
+        # over the behaviour's items: matching post pairs over all such pairs. Capped items
+        # are left out of both counts, as their crowded buckets were never paired.
+        con.register("_coord_capped_ids", capped)
         con.execute(
             """
             CREATE OR REPLACE TEMP TABLE _coord_rates AS
             WITH synced AS (
-                SELECT behaviour, count(*) AS n FROM (
-                    SELECT DISTINCT behaviour, post_1, account_2 FROM _coord_matches
-                    UNION ALL
-                    SELECT DISTINCT behaviour, post_2, account_1 FROM _coord_matches
-                ) GROUP BY ALL
+                SELECT behaviour, count(*) AS n FROM _coord_matches
+                ANTI JOIN _coord_capped_ids USING (behaviour, item)
+                GROUP BY ALL
+            ),
+            possible AS (
+                SELECT behaviour, sum((actions * actions - squares) / 2) AS pairs
+                FROM (SELECT behaviour, item, sum(posts) AS actions,
+                             sum(posts * posts) AS squares
+                      FROM _coord_held ANTI JOIN _coord_capped_ids USING (behaviour, item)
+                      GROUP BY ALL)
+                GROUP BY ALL
+            ),
+            accounts AS (
+                SELECT behaviour, count(DISTINCT account) AS total FROM _coord_held GROUP BY ALL
             )
-            SELECT i.behaviour, least(1.0, coalesce(p.n, 0) / greatest(i.possible, 1)) AS p0,
-                   ln(i.total) AS ln_accounts
-            FROM (SELECT behaviour, sum(actions * (accounts - 1)) AS possible,
-                         any_value(total) AS total
-                  FROM _coord_items
-                  JOIN (SELECT behaviour, count(DISTINCT account) AS total
-                        FROM _coord_acts GROUP BY ALL) USING (behaviour)
-                  GROUP BY ALL) i
-            LEFT JOIN synced p USING (behaviour)
+            SELECT behaviour,
+                   least(1.0, coalesce(s.n, 0) / greatest(coalesce(p.pairs, 0), 1)) AS p0,
+                   ln(a.total) AS ln_accounts
+            FROM accounts a LEFT JOIN possible p USING (behaviour)
+            LEFT JOIN synced s USING (behaviour)
             """
         )
+        con.unregister("_coord_capped_ids")
         con.execute(
             """
             CREATE OR REPLACE TEMP TABLE _coord_edges AS
             WITH posts AS (
                 SELECT behaviour, account_1, account_2, count(DISTINCT post_1) AS posts_1,
                        count(DISTINCT post_2) AS posts_2
-                FROM _coord_matches GROUP BY ALL
+                FROM _coord_matches SEMI JOIN _coord_listed
+                     USING (behaviour, account_1, account_2)
+                GROUP BY ALL
             ),
             items AS (
                 SELECT p.behaviour, p.account_1, p.account_2, count(*) AS items,
                        sum(r.ln_accounts - ln(i.accounts)) AS weight,
                        median(p.lag) AS median_lag
-                FROM _coord_pairs p JOIN _coord_items i USING (behaviour, item)
+                FROM _coord_pairs p SEMI JOIN _coord_listed USING (behaviour, account_1, account_2)
+                JOIN _coord_items i USING (behaviour, item)
                 JOIN _coord_rates r USING (behaviour)
                 GROUP BY ALL
             )
@@ -314,30 +413,18 @@ def _edges(
         )
         # The test is per account pair and per side, over all behaviours: of the n posts of
         # one account on items the other also acted on (at any time), k were in sync with
-        # the other, each with probability p0 of its behaviour; k counts a post once however
-        # many behaviours it matches in (a headline with its link).
+        # the other. A post is in sync with one of the other's m posts on its item with
+        # probability 1 - (1 - p0)^m: an account that posts on an item all day is near
+        # anyone's post on it by chance.
         # A pair is as significant as its weaker side: a hyperactive account is in sync with
         # anyone's few posts by chance, but not the other way round.
         con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _coord_tested AS
-            SELECT account_1, account_2, hash(account_1, account_2) AS h
-            FROM _coord_matches GROUP BY ALL
-            HAVING least(count(DISTINCT post_1), count(DISTINCT post_2)) >= {int(min_weight)};
-            CREATE OR REPLACE TEMP TABLE _coord_held AS
-            SELECT behaviour, item, account, count(*) AS posts FROM _coord_acts GROUP BY ALL;
+            """
             CREATE OR REPLACE TEMP TABLE _coord_counts AS
             SELECT account, count(*) AS items FROM _coord_held GROUP BY ALL;
-            CREATE OR REPLACE TEMP TABLE _coord_hits AS
-            SELECT account_1, account_2, account, count(DISTINCT post_id)::DOUBLE AS k FROM (
-                SELECT account_1, account_2, account_1 AS account, post_1 AS post_id
-                FROM _coord_matches
-                UNION ALL
-                SELECT account_1, account_2, account_2, post_2 FROM _coord_matches
-            ) GROUP BY ALL;
             CREATE OR REPLACE TEMP TABLE _coord_sides (
-                account_1 VARCHAR, account_2 VARCHAR, account VARCHAR, n DOUBLE, k DOUBLE,
-                expected DOUBLE
+                account_1 INTEGER, account_2 INTEGER, n_1 DOUBLE, k_1 DOUBLE, e_1 DOUBLE,
+                n_2 DOUBLE, k_2 DOUBLE, e_2 DOUBLE
             )
             """
         )
@@ -371,81 +458,81 @@ def _edges(
                       ON o.account = CASE WHEN t.first_smaller THEN t.account_2
                                           ELSE t.account_1 END
                      AND o.behaviour = s.behaviour AND o.item = s.item
-                ),
-                chances AS (
-                    SELECT account_1, account_2, sum(posts_1) AS n_1, sum(posts_2) AS n_2,
-                           sum(posts_1 * r.p0) AS e_1, sum(posts_2 * r.p0) AS e_2
-                    FROM common JOIN _coord_rates r USING (behaviour)
-                    GROUP BY ALL
                 )
-                SELECT c.account_1, c.account_2, h.account,
-                       CASE WHEN h.account = c.account_1 THEN c.n_1 ELSE c.n_2 END,
-                       h.k,
-                       CASE WHEN h.account = c.account_1 THEN c.e_1 ELSE c.e_2 END
-                FROM chances c JOIN _coord_hits h USING (account_1, account_2)
+                SELECT c.account_1, c.account_2, sum(c.posts_1), any_value(t.k_1),
+                       sum(c.posts_1 * (1 - pow(1 - r.p0, c.posts_2))), sum(c.posts_2),
+                       any_value(t.k_2), sum(c.posts_2 * (1 - pow(1 - r.p0, c.posts_1)))
+                FROM common c JOIN _coord_rates r USING (behaviour)
+                JOIN _coord_tested t USING (account_1, account_2)
+                GROUP BY c.account_1, c.account_2
                 """
             )
-        sides = con.sql("SELECT * FROM _coord_sides ORDER BY account_1, account_2, account")
-        table = sides.to_arrow_table()
-        m = con.execute(
-            "SELECT count(*) FROM (SELECT DISTINCT account_1, account_2 FROM _coord_edges)"
-        ).fetchall()[0][0]
-        n = table["n"].to_numpy()
-        k = table["k"].to_numpy()
-        rate = np.clip(table["expected"].to_numpy() / np.maximum(n, 1), 1e-12, 1.0)
+        sides = con.sql("SELECT * FROM _coord_sides ORDER BY account_1, account_2").to_arrow_table()
+        m = con.execute("SELECT count(*) FROM _coord_pair_rows").fetchall()[0][0]
         # The number in sync is a sum of Bernoulli trials with unequal rates; a binomial with
         # their mean rate has a tail at least as heavy above the mean (Hoeffding 1956), so its
         # p-value is a conservative one.
-        side_p = binom.sf(k - 1, n, rate)
-        con.register(
-            "_coord_side_p",
-            pa.table(
-                {
-                    "account_1": table["account_1"],
-                    "account_2": table["account_2"],
-                    "p": pa.array(side_p),
-                }
-            ),
-        )
-        tests = con.sql(
-            "SELECT account_1, account_2, max(p) AS p FROM _coord_side_p GROUP BY ALL"
-        ).to_arrow_table()
-        con.unregister("_coord_side_p")
-        p = tests["p"].to_numpy()
+        side_p = [
+            binom.sf(
+                sides[f"k_{i}"].to_numpy() - 1,
+                sides[f"n_{i}"].to_numpy(),
+                np.clip(
+                    sides[f"e_{i}"].to_numpy() / np.maximum(sides[f"n_{i}"].to_numpy(), 1),
+                    1e-12,
+                    1.0,
+                ),
+            )
+            for i in (1, 2)
+        ]
+        p = np.maximum(side_p[0], side_p[1])
         q = _bh(p, m)
         con.register(
             "_coord_tests",
             pa.table(
                 {
-                    "account_1": tests["account_1"],
-                    "account_2": tests["account_2"],
+                    "account_1": sides["account_1"],
+                    "account_2": sides["account_2"],
                     "p_value": pa.array(p),
                     "q_value": pa.array(q),
                 }
             ),
         )
-        edges = con.sql(
+        con.execute(
             f"""
+            CREATE OR REPLACE TEMP TABLE _coord_edge_ids AS
             SELECT e.behaviour, e.account_1, e.account_2, e.posts_1, e.posts_2, e.items,
                    e.weight, e.median_lag,
                    coalesce(t.p_value, 1.0) AS p_value, coalesce(t.q_value, 1.0) AS q_value,
                    coalesce(t.q_value <= {float(fdr)}, false) AS kept
             FROM _coord_edges e
             LEFT JOIN _coord_tests t USING (account_1, account_2)
-            ORDER BY e.behaviour, e.account_1, e.account_2
+            """
+        )
+        con.unregister("_coord_tests")
+        return con.sql(
+            f"""
+            SELECT b.name AS behaviour, a1.name AS account_1, a2.name AS account_2,
+                   e.* EXCLUDE (behaviour, account_1, account_2)
+            FROM _coord_edge_ids e
+            JOIN (SELECT unnest(range({len(BEHAVIOURS)}))::TINYINT AS id,
+                         unnest({list(BEHAVIOURS)}) AS name) b ON b.id = e.behaviour
+            JOIN _coord_account_names a1 ON a1.id = e.account_1
+            JOIN _coord_account_names a2 ON a2.id = e.account_2
+            ORDER BY b.name, a1.name, a2.name
             """
         ).to_arrow_table()
-        con.unregister("_coord_tests")
-        return edges
     finally:
         for table_name in (
             "_coord_items",
+            "_coord_rows",
+            "_coord_pair_rows",
+            "_coord_hits",
+            "_coord_listed",
             "_coord_rates",
             "_coord_edges",
             "_coord_tested",
             "_coord_held",
             "_coord_counts",
-            "_coord_hits",
             "_coord_sides",
         ):
             con.execute(f"DROP TABLE IF EXISTS {table_name}")
@@ -488,8 +575,11 @@ def _clusters(
     sizes: dict[int, int] = {}
     for community in membership.values():
         sizes[community] = sizes.get(community, 0) + 1
-    big = sorted((c for c, size in sizes.items() if size >= min_accounts), key=lambda c: -sizes[c])
-    names = {c: f"cluster-{i + 1}" for i, c in enumerate(big)}
+    members_of: dict[int, list[str]] = {}
+    for account, community in membership.items():
+        if sizes[community] >= min_accounts:
+            members_of.setdefault(community, []).append(account)
+    names = {c: cluster_id(members) for c, members in members_of.items()}
     accounts = [a for a in membership if membership[a] in names]
     assignment = pa.table(
         {
@@ -497,9 +587,17 @@ def _clusters(
             "cluster": pa.array([names[membership[a]] for a in accounts], pa.string()),
         }
     )
-    con.register("_coord_assign", assignment)
-    con.register("_coord_kept", kept)
+    con.register("_coord_assign_names", assignment)
     try:
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _coord_assign AS
+            SELECT n.id AS account, a.cluster
+            FROM _coord_assign_names a JOIN _coord_account_names n ON n.name = a.account;
+            CREATE OR REPLACE TEMP TABLE _coord_kept AS
+            SELECT * FROM _coord_edge_ids WHERE kept
+            """
+        )
         internal = """
             SELECT x.cluster, e.* FROM _coord_kept e
             JOIN _coord_assign x ON x.account = e.account_1
@@ -527,11 +625,12 @@ def _clusters(
                 FROM ({internal}) e JOIN _coord_pairs p USING (behaviour, account_1, account_2)
             ),
             grouped AS (
-                SELECT cluster, behaviour, item,
-                       len(list_distinct(list(account_1) || list(account_2))) AS accounts,
-                       to_timestamp(min(t0)) AS first_at, to_timestamp(max(t1)) AS last_at,
-                       median(lag) AS median_lag
-                FROM hits GROUP BY cluster, behaviour, item
+                SELECT h.cluster, n.behaviour, n.item,
+                       len(list_distinct(list(h.account_1) || list(h.account_2))) AS accounts,
+                       to_timestamp(min(h.t0)) AS first_at, to_timestamp(max(h.t1)) AS last_at,
+                       median(h.lag) AS median_lag
+                FROM hits h JOIN _coord_item_names n ON n.id = h.item
+                GROUP BY h.cluster, n.behaviour, n.item
             ),
             ranked AS (
                 SELECT *, row_number() OVER (PARTITION BY cluster
@@ -544,19 +643,31 @@ def _clusters(
         ).fetchall()
         nodes = con.sql(
             """
-            SELECT account, any_value(cluster) AS cluster, count(DISTINCT other) AS degree,
-                   sum(weight) AS weight, list(DISTINCT behaviour ORDER BY behaviour) AS behaviours
+            SELECT n.name AS account, any_value(a.cluster) AS cluster,
+                   count(DISTINCT k.other) AS degree, sum(k.weight) AS weight,
+                   list(DISTINCT k.behaviour ORDER BY k.behaviour) AS behaviours
             FROM (SELECT account_1 AS account, account_2 AS other, weight, behaviour
                   FROM _coord_kept
                   UNION ALL
                   SELECT account_2, account_1, weight, behaviour FROM _coord_kept) k
-            LEFT JOIN _coord_assign USING (account)
-            GROUP BY account ORDER BY account
+            JOIN _coord_account_names n ON n.id = k.account
+            LEFT JOIN _coord_assign a USING (account)
+            GROUP BY n.name ORDER BY n.name
             """
         ).to_arrow_table()
     finally:
+        con.unregister("_coord_assign_names")
         for name in ("_coord_assign", "_coord_kept"):
-            con.unregister(name)
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+    # Behaviours are indices into BEHAVIOURS until here.
+    nodes = nodes.set_column(
+        nodes.schema.get_field_index("behaviours"),
+        "behaviours",
+        pa.array(
+            [[BEHAVIOURS[b] for b in row] for row in nodes["behaviours"].to_pylist()],
+            pa.list_(pa.string()),
+        ),
+    )
     by_cluster: dict[str, list[str]] = {}
     for account, cluster in zip(accounts, assignment["cluster"].to_pylist(), strict=True):
         by_cluster.setdefault(cluster, []).append(account)
@@ -580,7 +691,9 @@ def _clusters(
             Cluster(
                 id=cluster,
                 accounts=members,
-                behaviours=sorted(histogram, key=lambda b: (-histogram[b], b)),
+                behaviours=[
+                    BEHAVIOURS[b] for b in sorted(histogram, key=lambda b: (-histogram[b], b))
+                ],
                 score=round(weight / len(members), 3),
                 fdr=float(mean_q),
                 edges=n_edges,
@@ -588,5 +701,5 @@ def _clusters(
                 evidence=evidence.get(cluster, []),
             )
         )
-    clusters.sort(key=lambda c: int(c.id.split("-")[1]))
+    clusters.sort(key=lambda c: (-len(c.accounts), c.id))
     return clusters, nodes

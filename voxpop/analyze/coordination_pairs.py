@@ -27,11 +27,12 @@ __all__ = ["co_action_pairs", "drop_pairs"]
 def co_action_pairs(
     con: duckdb.DuckDBPyConnection,
     actions: pa.Table,
-    windows: Mapping[str, float],
+    windows: Mapping[int, float],
     *,
     max_group: int,
 ) -> pa.Table:
-    """Find synchronised pairs among `actions`; returns the capped partitions.
+    """Find synchronised pairs among `actions` (`ACTION_SCHEMA`, integer ids; `windows` by
+    behaviour index); returns the capped partitions (behaviour, item ids, counts, times).
 
     Leaves two temporary tables in `con` for the next steps (drop them with `drop_pairs`):
     `_coord_matches`, one row per pair of matching posts (behaviour, item, account_1,
@@ -43,7 +44,7 @@ def co_action_pairs(
         "_coord_windows",
         pa.table(
             {
-                "behaviour": pa.array(list(windows), pa.string()),
+                "behaviour": pa.array(list(windows), pa.int8()),
                 "win": pa.array(list(windows.values()), pa.float64()),
             }
         ),
@@ -71,7 +72,7 @@ def co_action_pairs(
             f"""
             CREATE OR REPLACE TEMP TABLE _coord_matches AS
             WITH kept AS (
-                SELECT behaviour, item, account, post_id, t, win, bucket
+                SELECT behaviour, item, account, post, t, win, bucket
                 FROM _coord_bucketed WHERE group_size <= {int(max_group)}
             ),
             shifted AS (
@@ -79,7 +80,7 @@ def co_action_pairs(
                 FROM kept k, (VALUES (-1), (0), (1)) d(d)
             )
             SELECT a.behaviour, a.item, a.account AS account_1, b.account AS account_2,
-                   a.post_id AS post_1, b.post_id AS post_2, a.t AS t_1, b.t AS t_2,
+                   a.post AS post_1, b.post AS post_2, a.t AS t_1, b.t AS t_2,
                    abs(b.t - a.t) AS lag
             FROM shifted a JOIN kept b
               ON a.behaviour = b.behaviour AND a.item = b.item AND a.probe = b.bucket
