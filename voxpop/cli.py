@@ -458,6 +458,12 @@ def collect_status_command(ctx: click.Context, as_json: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Export: .gexf or .graphml (Gephi), .parquet or .csv (edges and nodes).",
 )
+@click.option(
+    "--save/--no-save",
+    default=True,
+    show_default=True,
+    help="Store the clusters in the database (for alerts and the dashboard).",
+)
 @json_option
 @click.pass_context
 def coordination(
@@ -469,6 +475,7 @@ def coordination(
     max_group: int,
     min_accounts: int,
     out: Path | None,
+    save: bool,
     as_json: bool,
 ) -> None:
     """Clusters of accounts that repost, link or post alike in sync beyond chance."""
@@ -477,8 +484,10 @@ def coordination(
         DEFAULT_WINDOW,
         detect_coordination,
     )
+    from voxpop.analyze.coordination_store import save_clusters
 
-    with open_store(ctx, read_only=True) as store:
+    run_id = None
+    with open_store(ctx, read_only=not save) as store:
         result = detect_coordination(
             store,
             types=types or DEFAULT_TYPES,
@@ -488,9 +497,11 @@ def coordination(
             max_group=max_group,
             min_accounts=min_accounts,
         )
+        if save:
+            run_id = save_clusters(store, result)
     written = result.write(out) if out else []
     if as_json:
-        print_json(result.to_json() | {"files": [str(p) for p in written]})
+        print_json(result.to_json() | {"run_id": run_id, "files": [str(p) for p in written]})
         return
     table = Table(title="Coordinated clusters", title_justify="left")
     for column in ("id", "accounts", "behaviours", "score", "fdr", "median lag s"):
@@ -505,6 +516,8 @@ def coordination(
             f"{cluster.sync.median:.0f}",
         )
     stdout.print(table)
+    if run_id:
+        stdout.print(f"stored as run {run_id}")
     for path in written:
         stdout.print(f"wrote {path}")
 
@@ -696,7 +709,7 @@ def trends(
 
 @cli.command()
 @since_option
-@click.option("--interval", default="10m", show_default=True, help="Bucket of the series.")
+@click.option("--interval", default="5m", show_default=True, help="Bucket of the series.")
 @json_option
 @click.pass_context
 def surges(
@@ -803,3 +816,202 @@ def watch(ctx: click.Context, rules_path: Path, poll: float, no_deliver: bool) -
     rules = load_rules(rules_path)
     with open_store(ctx) as store, contextlib.suppress(KeyboardInterrupt):
         watch_rules(store, rules, poll=poll, deliver=not no_deliver, on_alert=print_json)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8050, show_default=True)
+@click.option(
+    "--collect",
+    "collect_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Run these collectors in the server (collect.toml; see docs/collect.md).",
+)
+@click.option(
+    "--rules",
+    "rules_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Alert rules file that admins read and replace through the API.",
+)
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    collect_path: Path | None,
+    rules_path: Path | None,
+) -> None:
+    """Serve the dashboard and the REST API (/api/v1; docs at /api/v1/docs).
+
+    The server owns the database: it is the one writer (acks, purges, collectors) while
+    requests read in parallel. Anywhere but 127.0.0.1 it needs tokens (`voxpop tokens create`).
+    """
+    from voxpop.collect import load_config
+    from voxpop.web import create_app, serve_app
+
+    config = load_config(collect_path) if collect_path else None
+    key = settings(ctx).pseudonymize_key() if config is not None and config.pseudonymize else None
+    with open_store(ctx) as store:
+        app = create_app(
+            store, host=host, collect_config=config, rules_path=rules_path, pseudonymize_key=key
+        )
+        shown = f"[{host}]" if ":" in host else host
+        stderr.print(f"voxpop: serving {store.path} at http://{shown}:{port}/ (Ctrl-C stops)")
+        serve_app(app, host=host, port=port)
+
+
+@cli.group()
+def tokens() -> None:
+    """API tokens for `voxpop serve`: roles viewer (read, ack alerts) and admin (everything).
+
+    Only a hash of each token is stored; run these while the server is stopped (or use the
+    API's /api/v1/tokens as an admin).
+    """
+
+
+@tokens.command("create")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["viewer", "admin"]), default="viewer", show_default=True)
+@json_option
+@click.pass_context
+def tokens_create(ctx: click.Context, name: str, role: str, as_json: bool) -> None:
+    """Create a token; it is printed once and cannot be shown again."""
+    from voxpop.web.security import create_token
+
+    with open_store(ctx) as store:
+        token = create_token(store, name, role)
+    if as_json:
+        print_json({"name": name, "role": role, "token": token})
+    else:
+        stdout.print(token, markup=False, highlight=False)
+        stderr.print(f"token {name!r} ({role}): keep it now, it is not shown again")
+
+
+@tokens.command("list")
+@json_option
+@click.pass_context
+def tokens_list(ctx: click.Context, as_json: bool) -> None:
+    """Token names, roles and dates (never the tokens)."""
+    from voxpop.web.security import list_tokens
+
+    with open_store(ctx, read_only=True) as store:
+        rows = list_tokens(store)
+    if as_json:
+        print_json({"tokens": rows})
+        return
+    table = Table(title="API tokens", title_justify="left")
+    for column in ("name", "role", "created (UTC)", "revoked (UTC)"):
+        table.add_column(column)
+    for row in rows:
+        revoked = f"{row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else ""
+        table.add_row(row.name, row.role, f"{row.created_at:%Y-%m-%d %H:%M}", revoked)
+    stdout.print(table)
+
+
+@tokens.command("revoke")
+@click.argument("name")
+@json_option
+@click.pass_context
+def tokens_revoke(ctx: click.Context, name: str, as_json: bool) -> None:
+    """Revoke a token by name."""
+    from voxpop.web.security import revoke_token
+
+    with open_store(ctx) as store:
+        revoked = revoke_token(store, name)
+    if not revoked:
+        raise ConfigError(f"no active token named {name!r}; see `voxpop tokens list`")
+    if as_json:
+        print_json({"name": name, "revoked": True})
+    else:
+        stdout.print(f"revoked {name}")
+
+
+@cli.command()
+@click.option("--since", type=click.DateTime(), help="Only narratives with posts since (UTC).")
+@click.option("--min-size", type=int, default=5, show_default=True, help="Fewest posts listed.")
+@click.option("--limit", type=int, default=20, show_default=True)
+@click.option(
+    "--embedder",
+    default="hashing",
+    show_default=True,
+    help="hashing, sentence-transformers:NAME or use-multilingual (same on every run).",
+)
+@click.option("--reset", is_flag=True, help="Forget all assignments first (to change embedder).")
+@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), help="FILE.png or .svg")
+@json_option
+@click.pass_context
+def narratives(
+    ctx: click.Context,
+    since: datetime | None,
+    min_size: int,
+    limit: int,
+    embedder: str,
+    reset: bool,
+    plot: Path | None,
+    as_json: bool,
+) -> None:
+    """Assign new posts to narratives (stories), then list the biggest (docs/narratives.md)."""
+    from voxpop.analyze.narratives import assign_narratives, list_narratives, plot_narratives
+
+    with open_store(ctx) as store:
+        assigned = assign_narratives(store, embedder=embedder, reset=reset)
+        found = list_narratives(store, since=utc(since), min_size=min_size, limit=limit)
+        if plot:
+            plot_narratives(store, found, plot)
+            stderr.print(f"wrote {plot}")
+    if as_json:
+        print_json({"assigned": assigned, "narratives": found})
+        return
+    stderr.print(
+        f"assigned {assigned.posts:,} posts ({assigned.inherited:,} reposts inherited) "
+        f"in {assigned.seconds:.1f} s; {assigned.emerged:,} new narratives"
+    )
+    view = Table(title="Narratives", title_justify="left")
+    for column in ("id", "posts", "first seen", "last seen", "growth", "languages", "keywords"):
+        view.add_column(column, overflow="fold")
+    for s in found:
+        view.add_row(
+            s.narrative_id,
+            f"{s.size:,}",
+            f"{s.first_seen:%Y-%m-%d %H:%M}" if s.first_seen else "",
+            f"{s.last_seen:%Y-%m-%d %H:%M}" if s.last_seen else "",
+            f"{s.growth:.2f}x" if s.growth is not None else "",
+            ", ".join(list(s.languages)[:4]),
+            ", ".join(s.keywords),
+        )
+    stdout.print(view)
+
+
+@cli.command()
+@click.argument("narrative_id")
+@json_option
+@click.pass_context
+def narrative(ctx: click.Context, narrative_id: str, as_json: bool) -> None:
+    """One narrative: summary, hourly volume, representative posts, top sources (counts)."""
+    from voxpop.analyze.narratives import narrative_detail
+
+    with open_store(ctx, read_only=True) as store:
+        detail = narrative_detail(store, narrative_id)
+    if as_json:
+        print_json(detail)
+        return
+    s = detail.summary
+    print_table(
+        f"Narrative {s.narrative_id}: {s.label}",
+        {
+            "posts": s.size,
+            "first seen": s.first_seen,
+            "last seen": s.last_seen,
+            "keywords": ", ".join(s.keywords),
+            "languages": s.languages,
+            "platforms": s.platforms,
+            "top domains": s.top_domains,
+            "growth (24 h)": "" if s.growth is None else f"{s.growth:.2f}x",
+            "sentiment": "" if s.sentiment is None else f"{s.sentiment:.3f}",
+            "top sources (posts)": detail.top_sources,
+            "absorbed": ", ".join(detail.merged[:10]),
+        },
+    )
+    for post in detail.representative_posts:
+        when = f"{post.created_at:%Y-%m-%d %H:%M}" if post.created_at else "undated"
+        stdout.print(f"[{when}] ({post.lang}) {post.text}")
