@@ -76,12 +76,16 @@ POSTS = [
 ]
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
+@pytest.fixture(params=["folded per query", "folded in the store"])
+def store(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Store]:
+    """The same posts with text_folded empty (queries fold) and filled: results must agree."""
     with Store(tmp_path / "q.duckdb") as s:
         s.upsert_posts(posts_to_table(POSTS, collection="Docks"))
         # Detected language overrides the source's for post 5.
         s.con.execute("INSERT INTO post_language VALUES ('twitter', '5', 'en', 0.9, 'test')")
+        if request.param == "folded in the store":
+            assert s.fold_texts() == len(POSTS)
+            assert s.fold_texts() == 0  # only posts that lack it
         yield s
 
 
@@ -223,3 +227,8 @@ def test_user_text_only_as_parameters(shared_store: Store, query: str) -> None:
     assert "'" not in sql and '"' not in sql and ";" not in sql and "ζ" not in sql
     assert sql.count("?") == len(params)
     shared_store.con.execute(f"SELECT count(*) FROM posts WHERE {sql}", params).fetchall()
+
+
+def test_blank_query_selects_every_post(store: Store) -> None:
+    assert compile_query("  ") == ("TRUE", [])
+    assert ids(store, "") == ["1", "2", "3", "4", "5"]

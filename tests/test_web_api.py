@@ -191,6 +191,11 @@ def test_trends_by_language(client: TestClient, tokens: Tokens) -> None:
     assert body["timezone"] == "UTC" and body["by"] == "lang"
     assert body["series"] and all("group" in point for point in body["series"])
     assert sum(p["posts"] for p in body["series"]) > 0
+    # Without a query: every post, so at least as many as those matching "strike".
+    everything = client.get(
+        f"{API}/trends", params={"interval": "1d"}, headers=Tokens.bearer(tokens.viewer)
+    ).json()
+    assert sum(p["posts"] for p in everything["series"]) > sum(p["posts"] for p in body["series"])
 
 
 def test_alerts_ack_and_audit(client: TestClient, tokens: Tokens) -> None:
@@ -200,6 +205,12 @@ def test_alerts_ack_and_audit(client: TestClient, tokens: Tokens) -> None:
     alert_id = listed["alerts"][0]["alert_id"]
     acked = client.post(f"{API}/alerts/{alert_id}/ack", headers=viewer)
     assert acked.status_code == 200 and acked.json()["acknowledged"] is True
+    assert acked.json()["acknowledged_by"] == "vic" and acked.json()["acknowledged_at"]
+    again = client.post(f"{API}/alerts/{alert_id}/ack", headers=viewer).json()
+    assert (
+        again["acknowledged"] is False
+        and again["acknowledged_at"] == acked.json()["acknowledged_at"]
+    )
     done = client.get(f"{API}/alerts?acknowledged=true", headers=viewer).json()["alerts"]
     assert [a["alert_id"] for a in done] == [alert_id]
     assert done[0]["acknowledged_by"] == "vic"
@@ -309,6 +320,9 @@ def test_clusters_come_from_the_stored_run(client: TestClient, tokens: Tokens) -
     gexf = client.get(f"{API}/coordination/clusters/{cluster_id}.gexf", headers=viewer)
     graph = nx.read_gexf(io.BytesIO(gexf.content))
     assert graph.number_of_nodes() == len(detail["nodes"])
+    graphml = client.get(f"{API}/coordination/clusters/{cluster_id}?format=graphml", headers=viewer)
+    assert graphml.headers["content-type"].startswith("application/graphml+xml")
+    assert nx.read_graphml(io.BytesIO(graphml.content)).number_of_edges() == graph.number_of_edges()
     missing = client.get(f"{API}/coordination/clusters/c-none", headers=viewer)
     assert missing.status_code == 404
 
@@ -330,7 +344,8 @@ def test_narratives_list_pages_and_detail(client: TestClient, tokens: Tokens) ->
             break
     assert ids == [n["narrative_id"] for n in whole["narratives"]]
     detail = client.get(f"{API}/narratives/{ids[0]}?interval=6h", headers=viewer).json()
-    assert detail["timezone"] == "UTC" and detail["summary"]["narrative_id"] == ids[0]
+    assert detail["timezone"] == "UTC" and detail["interval"] == "6h"
+    assert detail["summary"]["narrative_id"] == ids[0]
     assert sum(p["posts"] for p in detail["timeline"]) == detail["summary"]["size"]
     assert client.get(f"{API}/narratives/n-none", headers=viewer).status_code == 404
 

@@ -67,7 +67,7 @@ class Alert(msgspec.Struct, kw_only=True):
 
 
 def _where(rule: Rule) -> tuple[str, list[Any]]:
-    return compile_query(rule.query) if rule.query else ("TRUE", [])
+    return compile_query(rule.query or "")
 
 
 WindowCounts = tuple[int, int, datetime | None]

@@ -83,7 +83,7 @@ class Watcher:
         columns: list[str] = []
         params: list[object] = []
         for rule in rules:
-            where, where_params = compile_query(rule.query) if rule.query else ("TRUE", [])
+            where, where_params = compile_query(rule.query or "")
             columns.append(f"count(*) FILTER (WHERE {where})")
             params += where_params
             if rule.lang:

@@ -13,8 +13,9 @@ Syntax (`docs/query.md` has the full reference):
   `until:`; a value with spaces is quoted: `collection:"port strike"`.
 
 Matching is case- and accent-insensitive: text and query are both lower-cased and stripped of
-combining marks (DuckDB's `strip_accents(lower(...))` on the posts, `fold` here on the query;
-the two agree, a test checks it). Words are runs of letters, digits and "_"; in scripts written
+combining marks (DuckDB's `strip_accents(lower(...))` on the posts, kept in
+`posts.text_folded` once `Store.fold_texts` has run, `fold` here on the query; the two agree, a
+test checks it). Words are runs of letters, digits and "_"; in scripts written
 without spaces (Chinese, Japanese, Thai...) a term matches anywhere, as a substring.
 
 `compile_query` returns a WHERE clause over the `posts` table (unaliased) and its parameters.
@@ -353,7 +354,10 @@ class _Compiler:
         return "?"
 
     def text(self) -> str:
-        return f"strip_accents(lower(coalesce(posts.text, {self.p('')})))"
+        # text_folded is filled after ingest (Store.fold_texts); rows without it fold here.
+        return (
+            f"coalesce(posts.text_folded, strip_accents(lower(coalesce(posts.text, {self.p('')}))))"
+        )
 
     def node(self, node: Node) -> str:
         if isinstance(node, And):
@@ -455,7 +459,10 @@ def compile_query(query: str | Node) -> tuple[str, list[Any]]:
     """A WHERE clause over `posts` (the table, unaliased) and its parameters, in order.
 
     The clause holds no literal values: everything, user text included, is a `?` parameter.
+    A blank query string selects every post (a trend of all posts, a rule with no query).
     """
+    if isinstance(query, str) and not query.strip():
+        return "TRUE", []
     node = parse(query) if isinstance(query, str) else query
     compiler = _Compiler()
     sql = compiler.node(node)

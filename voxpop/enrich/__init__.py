@@ -378,6 +378,8 @@ def enrich(
         hashing = type(embedder) is HashingEmbedder
         steps.append(_EmbeddingStep(embedder, "hashing" if hashing else None))
     report = EnrichReport()
+    # Not an annotation, but enrich is where post-ingest work runs: fill the search column.
+    store.fold_texts()
     pool = Workers(workers if workers is not None else os.cpu_count() or 1)
     try:
         for step in steps:

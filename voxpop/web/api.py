@@ -62,9 +62,9 @@ from voxpop.web.security import (
 from voxpop.web.views import (
     alerts_page,
     breakdown,
-    cluster_gexf,
     cluster_graph,
     cluster_list,
+    cluster_network,
     decode_cursor,
     encode_cursor,
     overview,
@@ -169,7 +169,7 @@ def get_search(
 def get_trends(
     server: ServerDep,
     _: ViewerDep,
-    q: Annotated[str, Query(min_length=1, max_length=2000)],
+    q: Annotated[str, Query(max_length=2000, description="A query; empty for all posts.")] = "",
     interval: Interval = "1h",
     by: Literal["lang", "platform", "kind"] | None = None,
 ) -> Response:
@@ -261,7 +261,7 @@ def get_narrative(
         )
     except NarrativeError as exc:
         raise HTTPException(404, str(exc)) from exc
-    return _json({"timezone": "UTC", **msgspec.structs.asdict(detail)})
+    return _json({"timezone": "UTC", **msgspec.structs.asdict(detail), "interval": interval})
 
 
 @router.get("/coordination/clusters", summary="Coordinated clusters of the latest stored run")
@@ -269,26 +269,30 @@ def get_clusters(server: ServerDep, _: ViewerDep) -> Response:
     return _json(server.cache.get(("clusters",), cluster_list))
 
 
+_NETWORK_TYPES = {"gexf": "application/gexf+xml", "graphml": "application/graphml+xml"}
+
+
 @router.get(
     "/coordination/clusters/{cluster_id}",
-    summary="One cluster: evidence and network (`.gexf` suffix or ?format=gexf for Gephi)",
+    summary="One cluster: evidence and network (`.gexf`/`.graphml` suffix or ?format= for Gephi)",
 )
 def get_cluster(
     server: ServerDep,
     _: ViewerDep,
     cluster_id: Annotated[str, PathParam(max_length=200)],
-    format: Literal["json", "gexf"] = "json",
+    format: Literal["json", "gexf", "graphml"] = "json",
 ) -> Response:
-    if cluster_id.endswith(".gexf"):
-        cluster_id, format = cluster_id.removesuffix(".gexf"), "gexf"
+    for suffix in _NETWORK_TYPES:
+        if cluster_id.endswith(f".{suffix}"):
+            cluster_id, format = cluster_id.removesuffix(f".{suffix}"), suffix
     graph = server.cache.get(("cluster", cluster_id), lambda s: cluster_graph(s, cluster_id))
     if graph is None:
         raise HTTPException(404, f"no stored cluster {cluster_id!r}; run `voxpop coordination`")
-    if format == "gexf":
+    if format != "json":
         return Response(
-            cluster_gexf(graph),
-            media_type="application/gexf+xml",
-            headers={"content-disposition": f'attachment; filename="{cluster_id}.gexf"'},
+            cluster_network(graph, format),
+            media_type=_NETWORK_TYPES[format],
+            headers={"content-disposition": f'attachment; filename="{cluster_id}.{format}"'},
         )
     return _json(graph)
 
@@ -308,19 +312,27 @@ def get_alerts(
 async def post_ack(
     request: Request, server: ServerDep, principal: ViewerDep, alert_id: AlertId
 ) -> Response:
-    def job(store: Store) -> int:
+    def job(store: Store) -> dict[str, Any]:
         with store.transaction():
             done = acknowledge(store, [alert_id], by=principal.name)
             record_audit(
                 store, principal, "alert.ack", target=str(alert_id), client=_client(request)
             )
-        return done
+        at, by = store.con.execute(
+            "SELECT acknowledged_at, acknowledged_by FROM alerts WHERE alert_id = ?", [alert_id]
+        ).fetchall()[0]
+        # `acknowledged` is false when someone had already acknowledged it: theirs is shown.
+        return {
+            "alert_id": alert_id,
+            "acknowledged": bool(done),
+            "acknowledged_at": at,
+            "acknowledged_by": by,
+        }
 
     try:
-        done = await server.writer.run(job)
+        return _json(await server.writer.run(job))
     except ConfigError as exc:
         raise HTTPException(404, str(exc)) from exc
-    return _json({"alert_id": alert_id, "acknowledged": bool(done)})
 
 
 # -- exports ------------------------------------------------------------------------------
@@ -329,7 +341,7 @@ _LIST_COLUMNS = ("urls", "hashtags", "mentions")
 
 
 def _export_sql(q: str, format: str) -> tuple[str, list[Any]]:
-    where, params = compile_query(q) if q.strip() else ("TRUE", [])
+    where, params = compile_query(q)
     columns = [c for c in POST_SCHEMA.names if c not in ("metrics", "origin")]
     if format == "csv":
         # One value per cell: lists as JSON arrays, metrics and origin as their own columns.

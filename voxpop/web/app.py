@@ -52,6 +52,7 @@ T = TypeVar("T")
 
 API_PREFIX = "/api/v1"
 INTAKE_PREFIX = f"{API_PREFIX}/intake"
+FOLD_TEXTS_EVERY = 30.0  # seconds between fillings of posts.text_folded
 
 
 class ReadStore(Store):
@@ -338,8 +339,17 @@ def create_app(
         pseudonymize_key=pseudonymize_key,
     )
 
+    async def fold_texts(stop: asyncio.Event) -> None:
+        # Searches scan posts.text_folded; posts that arrive meanwhile are folded per query.
+        while True:
+            await server.writer.run(Store.fold_texts, changes=False)
+            if await sleep_or_stop(stop, FOLD_TEXTS_EVERY):
+                return
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop_folding = asyncio.Event()
+        folding = asyncio.create_task(fold_texts(stop_folding))
         if warm:
             from voxpop.web.api import warm_views
 
@@ -353,6 +363,9 @@ def create_app(
         try:
             yield
         finally:
+            stop_folding.set()
+            with contextlib.suppress(Exception):
+                await folding
             if server.collectors is not None:
                 await server.collectors.stop()
             if server.alert_watch is not None:

@@ -13,7 +13,7 @@ import base64
 import binascii
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -42,9 +42,9 @@ __all__ = [
     "VolumePoint",
     "alerts_page",
     "breakdown",
-    "cluster_gexf",
     "cluster_graph",
     "cluster_list",
+    "cluster_network",
     "decode_cursor",
     "encode_cursor",
     "overview",
@@ -211,7 +211,7 @@ def search_page(
     the page is full: DuckDB skips the row groups outside a window by their min/max, so a
     common term costs a slice of the table instead of a scan of every post's text.
     """
-    where, params = compile_query(query) if query.strip() else ("TRUE", [])
+    where, params = compile_query(query)
     after, after_params = "TRUE", []
     upper: datetime | None = None
     in_nulls = False
@@ -448,8 +448,9 @@ def cluster_graph(store: Store, cluster_id: str) -> ClusterGraph | None:
     )
 
 
-def cluster_gexf(graph: ClusterGraph) -> bytes:
-    """The cluster's network as GEXF for Gephi; behaviours of one pair summed into one edge."""
+def cluster_network(graph: ClusterGraph, format: Literal["gexf", "graphml"]) -> bytes:
+    """The cluster's network as GEXF or GraphML for Gephi; behaviours of one pair summed into
+    one edge."""
     import io
 
     import networkx as nx
@@ -467,5 +468,5 @@ def cluster_gexf(graph: ClusterGraph) -> bytes:
                 edge.source, edge.target, weight=edge.weight, behaviours=edge.behaviour
             )
     sink = io.BytesIO()
-    nx.write_gexf(network, sink)
+    (nx.write_gexf if format == "gexf" else nx.write_graphml)(network, sink)
     return sink.getvalue()
