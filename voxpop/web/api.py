@@ -269,7 +269,11 @@ def get_clusters(server: ServerDep, _: ViewerDep) -> Response:
     return _json(server.cache.get(("clusters",), cluster_list))
 
 
-_NETWORK_TYPES = {"gexf": "application/gexf+xml", "graphml": "application/graphml+xml"}
+NetworkFormat = Literal["gexf", "graphml"]
+_NETWORK_TYPES: dict[NetworkFormat, str] = {
+    "gexf": "application/gexf+xml",
+    "graphml": "application/graphml+xml",
+}
 
 
 @router.get(
