@@ -113,6 +113,37 @@ def test_ingest_and_reingest(tmp_path: Path, pages_file: Path) -> None:
         assert repost == [("repost", "1099", "alice", 1)]
 
 
+def test_copies_of_a_post_in_one_file_keep_the_first_collected_one(tmp_path: Path) -> None:
+    shared, only_referenced = tweet(50, "11"), tweet(60, "12")
+    pages = [
+        page([tweet(1, "11")], [shared | {"text": "first reference"}, only_referenced]),
+        page([tweet(2, "12")], [shared | {"text": "second reference"}]),
+        page([shared | {"text": "collected"}]),
+        page([shared | {"text": "collected again"}], [only_referenced | {"text": "later"}]),
+    ]
+    path = write_pages(tmp_path / "copies.jsonl", pages)
+    with Store(tmp_path / "db.duckdb") as store:
+        (run,) = ingest(store, [path]).runs
+        rows = store.con.execute(
+            "SELECT post_id, text, context, origin.record FROM posts ORDER BY post_id"
+        ).fetchall()
+    assert (run.posts_new, run.posts_upgraded) == (4, 0)
+    assert rows == [
+        ("1001", "post number 1 #tag1 https://t.co/x1", False, 1),
+        ("1002", "post number 2 #tag2 https://t.co/x2", False, 2),
+        ("1050", "collected", False, 3),
+        ("1060", "post number 60 #tag0 https://t.co/x60", True, 1),
+    ]
+
+
+def test_ingest_leaves_the_vacuum_setting_as_it_found_it(tmp_path: Path, pages_file: Path) -> None:
+    setting = "SELECT current_setting('max_vacuum_tasks')"
+    with Store(tmp_path / "db.duckdb") as store:
+        store.con.execute("SET max_vacuum_tasks = 7")
+        ingest(store, [pages_file])
+        assert store.con.execute(setting).fetchall() == [(7,)]
+
+
 def test_truncated_last_line_is_a_dead_letter(tmp_path: Path, pages_file: Path) -> None:
     text = pages_file.read_text()
     cut = write_pages(tmp_path / "cut.jsonl", [text.rstrip("\n")[:-40]])
