@@ -34,6 +34,7 @@ import pyarrow as pa
 
 from voxpop.analyze.narratives_stream import NarrativeStream, StreamParams
 from voxpop.analyze.query import _LANG
+from voxpop.analyze.trends import plot_series
 from voxpop.enrich import model_text
 from voxpop.enrich.embeddings import Embedder, HashingEmbedder, get_embedder
 from voxpop.enrich.text import tokens
@@ -794,29 +795,15 @@ def plot_narratives(
     interval: timedelta = timedelta(hours=1),
 ) -> None:
     """Draw the listed narratives' posts per bucket, one line each; PNG or SVG by suffix."""
-    if path.suffix.lower() not in (".png", ".svg"):
-        raise ConfigError(f"{path}: plots are written as .png or .svg; change the file name")
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display: plots are files
-    import matplotlib.pyplot as plt
-
     labels = {s.narrative_id: f"{s.narrative_id} {s.label}" for s in summaries}
     table = narrative_timeline(store, list(labels), interval=interval)
-    series: dict[str, tuple[list[Any], list[int]]] = {}
+    series: dict[str, tuple[list[Any], list[float]]] = {}
     for row in table.to_pylist():
         xs, ys = series.setdefault(str(row["narrative_id"]), ([], []))
         xs.append(row["bucket"])
-        ys.append(int(row["posts"]))
-    figure, axes = plt.subplots(figsize=(10, 4.5))
-    for nid in labels:
-        if nid in series:
-            axes.plot(*series[nid], label=labels[nid], linewidth=1.2)
-    axes.set_ylabel(f"posts per {interval}")
-    axes.set_xlabel("time (UTC)")
-    if series:
-        axes.legend(loc="upper left", fontsize="small")
-    figure.autofmt_xdate()
-    figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
+        ys.append(float(row["posts"]))
+    plot_series(
+        {labels[nid]: series[nid] for nid in labels if nid in series},
+        path,
+        ylabel=f"posts per {interval}",
+    )

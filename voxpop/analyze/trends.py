@@ -9,7 +9,7 @@ so a curve has no gaps and a surge detector can read it directly. `plot_trends` 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -20,7 +20,7 @@ from voxpop.analyze.query import _LANG, compile_query
 from voxpop.errors import ConfigError
 from voxpop.store import Store
 
-__all__ = ["GROUPINGS", "Grouping", "parse_interval", "plot_trends", "trends"]
+__all__ = ["GROUPINGS", "Grouping", "parse_interval", "plot_series", "plot_trends", "trends"]
 
 Grouping = Literal["lang", "platform", "kind"]
 GROUPINGS: tuple[str, ...] = ("lang", "platform", "kind")
@@ -128,6 +128,20 @@ def _empty(by: str | None, group: str | None = None) -> pa.Table:
 
 def plot_trends(table: pa.Table, path: Path, *, metric: str = "posts") -> None:
     """Draw one line per query (and group) of a `trends` table; PNG or SVG by the suffix."""
+    group = next((g for g in GROUPINGS if g in table.column_names), None)
+    series: dict[str, tuple[list[Any], list[float]]] = {}
+    for row in table.to_pylist():
+        label = row["query"] if group is None else f"{row['query']} · {row[group]}"
+        xs, ys = series.setdefault(label, ([], []))
+        xs.append(row["bucket"])
+        ys.append(float("nan") if row[metric] is None else float(row[metric]))
+    plot_series(series, path, ylabel=metric)
+
+
+def plot_series(
+    series: Mapping[str, tuple[Sequence[Any], Sequence[float]]], path: Path, *, ylabel: str
+) -> None:
+    """Draw labelled lines over time (UTC), in the mapping's order; PNG or SVG by the suffix."""
     if path.suffix.lower() not in (".png", ".svg"):
         raise ConfigError(f"{path}: plots are written as .png or .svg; change the file name")
     import matplotlib
@@ -135,18 +149,10 @@ def plot_trends(table: pa.Table, path: Path, *, metric: str = "posts") -> None:
     matplotlib.use("Agg")  # no display: plots are files
     import matplotlib.pyplot as plt
 
-    group = next((g for g in GROUPINGS if g in table.column_names), None)
-    rows = table.to_pylist()
-    series: dict[str, tuple[list[Any], list[float]]] = {}
-    for row in rows:
-        label = row["query"] if group is None else f"{row['query']} · {row[group]}"
-        xs, ys = series.setdefault(label, ([], []))
-        xs.append(row["bucket"])
-        ys.append(float("nan") if row[metric] is None else float(row[metric]))
     figure, axes = plt.subplots(figsize=(10, 4.5))
     for label, (xs, ys) in series.items():
         axes.plot(xs, ys, label=label, linewidth=1.2)
-    axes.set_ylabel(metric)
+    axes.set_ylabel(ylabel)
     axes.set_xlabel("time (UTC)")
     if series:
         axes.legend(loc="upper left", fontsize="small")
