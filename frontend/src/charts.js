@@ -51,8 +51,8 @@ function timeAxis(interval) {
 
 const timeTooltip = { field: "bucket", type: "temporal", title: "Bucket start (UTC)", format: TIME_FORMAT, formatType: "utc" };
 
-/** Posts per time bucket, as an area under a line. */
-export function volumeSpec(rows, { interval, title }) {
+/** What every chart over time shares: full width, 260 px high, the rows as its data. */
+function timeChart(rows, title) {
   return {
     title,
     width: "container",
@@ -60,6 +60,13 @@ export function volumeSpec(rows, { interval, title }) {
     autosize: { type: "fit", contains: "padding" },
     config: CONFIG,
     data: { values: rows },
+  };
+}
+
+/** Posts per time bucket, as an area under a line. */
+export function volumeSpec(rows, { interval, title }) {
+  return {
+    ...timeChart(rows, title),
     mark: { type: "area", line: true, opacity: 0.25, tooltip: true },
     encoding: {
       x: timeAxis(interval),
@@ -72,12 +79,7 @@ export function volumeSpec(rows, { interval, title }) {
 /** Several counts per time bucket as one line each, e.g. posts, authors and reposts. */
 export function linesSpec(rows, { measures, interval, title }) {
   return {
-    title,
-    width: "container",
-    height: 260,
-    autosize: { type: "fit", contains: "padding" },
-    config: CONFIG,
-    data: { values: rows },
+    ...timeChart(rows, title),
     transform: [{ fold: measures.map((m) => m.field), as: ["measure", "value"] }],
     mark: { type: "line", point: rows.length < 60, tooltip: true },
     encoding: {
