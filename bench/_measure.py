@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+
+from voxpop.schema import posts_to_table
+from voxpop.simulate import simulate
+from voxpop.store import Store
 
 
 @dataclass
@@ -52,3 +59,23 @@ def print_table(title: str, rows: list[Measurement], unit: str = "posts") -> Non
             f"{ratio:.2f}x",
         )
     Console().print(table)
+
+
+def simulated_store(workdir: Path, name: str, posts: int, seed: int) -> Path:
+    """A database of `posts` simulated posts, built once in `workdir` (emptied first) and reused
+    while the posts and seed are the same."""
+    db = workdir / f"{name}.duckdb"
+    marker = workdir / f"{name}-done.json"
+    want = {"posts": posts, "seed": seed}
+    if db.exists() and marker.exists() and json.loads(marker.read_text()) == want:
+        return db
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    started = time.perf_counter()
+    with Store(db) as store:
+        for chunk in simulate(posts=posts, seed=seed):
+            store.upsert_posts(posts_to_table(chunk, file="simulated", collection="bench"))
+        store.con.execute("CHECKPOINT")
+    marker.write_text(json.dumps(want))
+    print(f"simulated {posts:,} posts into {db} in {time.perf_counter() - started:.0f} s")
+    return db

@@ -22,39 +22,19 @@ was written in.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
-import shutil
 import time
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from bench._measure import simulated_store
 from voxpop.enrich import StepReport, enrich
-from voxpop.schema import posts_to_table
-from voxpop.simulate import simulate
 from voxpop.store import Store
 
 TARGETS = {"language": 25_000.0, "embedding": 25_000.0, "sentiment": 10_000.0}
-
-
-def build_store(workdir: Path, posts: int, seed: int) -> Path:
-    db = workdir / "enrich.duckdb"
-    marker = workdir / "enrich-done.json"
-    want = {"posts": posts, "seed": seed}
-    if db.exists() and marker.exists() and json.loads(marker.read_text()) == want:
-        return db
-    shutil.rmtree(workdir, ignore_errors=True)
-    workdir.mkdir(parents=True)
-    started = time.perf_counter()
-    with Store(db) as store:
-        for chunk in simulate(posts=posts, seed=seed):
-            store.upsert_posts(posts_to_table(chunk, file="simulated", collection="bench"))
-    marker.write_text(json.dumps(want))
-    print(f"simulated {posts:,} posts into {db} in {time.perf_counter() - started:.0f} s")
-    return db
 
 
 def _cpu_seconds() -> float:
@@ -135,7 +115,7 @@ def main() -> None:
     parser.add_argument("--no-st", action="store_true", help="skip sentence-transformers")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    db = build_store(args.workdir, args.posts, args.seed)
+    db = simulated_store(args.workdir, "enrich", args.posts, args.seed)
     load_before = os.getloadavg()[0]
     steps = run_enrichers(db)
     console = Console(width=150)

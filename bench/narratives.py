@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import time
 from collections import Counter
 from pathlib import Path
@@ -41,10 +40,9 @@ from rich.console import Console
 from rich.table import Table
 from sklearn.metrics import adjusted_mutual_info_score
 
-from bench._measure import measure
+from bench._measure import measure, simulated_store
 from voxpop.analyze.narratives import SEMANTIC_PARAMS, _embed, get_narrative_embedder
 from voxpop.analyze.narratives_stream import NarrativeStream
-from voxpop.schema import posts_to_table
 from voxpop.simulate import simulate
 from voxpop.store import Store
 
@@ -229,25 +227,8 @@ def print_quality(rows: list[dict[str, Any]], posts: int, embedder: str) -> None
     Console(width=220).print(table)
 
 
-def build_store(workdir: Path, posts: int, seed: int) -> Path:
-    db = workdir / f"narratives-{posts}-{seed}.duckdb"
-    marker = db.with_suffix(".done")
-    if db.exists() and marker.exists():
-        return db
-    shutil.rmtree(workdir, ignore_errors=True)
-    workdir.mkdir(parents=True)
-    started = time.perf_counter()
-    with Store(db) as store:
-        for chunk in simulate(posts=posts, seed=seed):
-            store.upsert_posts(posts_to_table(chunk, file="simulated", collection="bench"))
-        store.con.execute("CHECKPOINT")
-    marker.write_text("ok")
-    print(f"simulated {posts:,} posts into {db} in {time.perf_counter() - started:.0f} s")
-    return db
-
-
 def throughput(workdir: Path, posts: int, seed: int) -> None:
-    db = build_store(workdir, posts, seed)
+    db = simulated_store(workdir, f"narratives-{posts}-{seed}", posts, seed)
     out = workdir / "assign.json"
     with Store(db) as store:
         store.con.execute("DELETE FROM post_narrative")
