@@ -57,7 +57,15 @@ from voxpop.sources import (
 from voxpop.sources._base import is_json_lines, json_lines
 from voxpop.store import IngestRun, Store
 
-__all__ = ["BATCH_SIZE", "FileError", "IngestError", "IngestReport", "ingest", "ingest_items"]
+__all__ = [
+    "BATCH_SIZE",
+    "FileError",
+    "IngestError",
+    "IngestReport",
+    "ItemBatch",
+    "ingest",
+    "ingest_items",
+]
 
 BATCH_SIZE = 50_000
 WRITE_ROWS = 200_000
@@ -248,7 +256,7 @@ def _in_parts(reader: Reader, raw: IO[bytes], stream: IO[bytes]) -> bool:
         raw.seek(0)
 
 
-def _guarded(items: Iterator[Item], batch: _Batch) -> Iterator[Item]:
+def _guarded(items: Iterator[Item], batch: ItemBatch) -> Iterator[Item]:
     """The items of a file; a damaged compressed stream or a read error ends them with a dead
     letter, keeping what was read before it."""
     try:
@@ -272,7 +280,7 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-class _Batch:
+class ItemBatch:
     """What has been read and not yet written: posts as Arrow tables (converted every
     `BATCH_SIZE` posts), dead letters and deletes. The counts go to `run`."""
 
@@ -358,7 +366,7 @@ class _Loader:
     ) -> None:
         self.store = store
         self.run = run
-        self.batch = _Batch(run, collection, key)
+        self.batch = ItemBatch(run, collection, key)
         self.executor = ThreadPoolExecutor(max_workers=1) if background else None
         self.inflight: Future[None] | None = None
 
@@ -619,7 +627,7 @@ def _read_part(
     reader = get_reader(format)
     assert reader.read_lines is not None
     run = IngestRun(file=str(path), format=format, started_at=datetime.now(UTC))
-    batch = _Batch(run, collection, key)
+    batch = ItemBatch(run, collection, key)
     data = b""
     with _gc_paused():
         try:

@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import io
 from collections import Counter
-from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import httpx
@@ -29,10 +28,8 @@ from voxpop.collect.config import FeedsConfig
 from voxpop.collect.http import HostClients, HostLimiter, Robots, backoff, retry_after
 from voxpop.collect.state import SourceState, load_states, save_states
 from voxpop.collect.writer import Writer, save_state, sleep_or_stop
-from voxpop.ingest import ingest_items
-from voxpop.privacy import pseudonymize
-from voxpop.schema import Post, posts_to_table
-from voxpop.sources import DeadLetter, Item, Skipped, rss
+from voxpop.ingest import ItemBatch, ingest_items
+from voxpop.sources import DeadLetter, Item, rss
 from voxpop.store import IngestRun, Store
 
 __all__ = ["FeedCollector"]
@@ -219,9 +216,10 @@ class FeedCollector:
                 collection=self.collection,
                 started_at=datetime.now(UTC),
             )
-            posts = _count(run, outcome.state.track(outcome.items), dead.setdefault(url, []))
-            table = posts_to_table(posts, file=url, collection=self.collection)
-            tables.append(table if self.key is None else pseudonymize(table, self.key))
+            batch = ItemBatch(run, self.collection, self.key)
+            batch.add(outcome.state.track(outcome.items))
+            table, dead[url], _ = batch.take()  # feeds have no delete events
+            tables.append(table)
         with store.transaction():
             if tables:
                 batch = pa.concat_tables(tables)
@@ -280,29 +278,6 @@ class FeedCollector:
             self._failed(state, f"not stored: {type(exc).__name__}: {exc}")
             with contextlib.suppress(Exception):  # the database refuses writes: nothing to add
                 await self.writer.run(lambda store: save_state(store, state))
-
-
-def _count(run: IngestRun, items: Iterable[Item], dead: list[DeadLetter]) -> list[Post]:
-    """The feed's posts, counting records, posts and dead letters in `run` as ingest does."""
-    posts: list[Post] = []
-    skipped: Counter[str] = Counter()
-    last = -1
-    for item in items:
-        if item.record != last:
-            run.records_read += 1
-            last = item.record
-        if isinstance(item, Post):
-            posts.append(item)
-            if item.context:
-                run.context_read += 1
-            else:
-                run.posts_read += 1
-        elif isinstance(item, DeadLetter):
-            dead.append(item)
-        elif isinstance(item, Skipped):
-            skipped[item.what] += 1
-    run.skipped = dict(skipped)
-    return posts
 
 
 def _new_by_file(store: Store, batch: pa.Table) -> Counter[str]:
