@@ -38,6 +38,12 @@ def _load(store: Store, posts: int = 2000, seed: int = 3) -> int:
     return count + len(EXTRA)
 
 
+# Posts whose detected_lang is not their post_language row's language, lower-cased.
+_LANGUAGE_MISMATCHES = """
+    SELECT count(*) FROM posts p LEFT JOIN post_language l USING (platform, post_id)
+    WHERE p.detected_lang IS DISTINCT FROM lower(l.lang)"""
+
+
 def _table(store: Store, sql: str) -> list[tuple[Any, ...]]:
     return store.con.execute(sql).fetchall()
 
@@ -62,6 +68,9 @@ def test_enrich_annotates_once_and_second_run_does_no_work(tmp_path: Path) -> No
         assert _table(store, "SELECT count(*) FROM post_language")[0][0] == with_text
         assert _table(store, "SELECT DISTINCT model FROM post_language") == [(MODEL_NAME,)]
         assert _table(store, "SELECT DISTINCT model FROM post_embedding") == [("hashing-v1-256",)]
+        # Each post carries its detected language, the column queries read.
+        assert _table(store, _LANGUAGE_MISMATCHES) == [(0,)]
+        assert _table(store, "SELECT count(detected_lang) FROM posts")[0][0] > 0
         # No letters: a row with no language, so it is not asked again.
         assert _table(store, "SELECT lang, confidence FROM post_language WHERE post_id = 'm3'") == [
             (None, None)
@@ -119,6 +128,7 @@ def test_only_new_posts_and_changed_models_are_processed(tmp_path: Path) -> None
         assert _table(store, "SELECT model FROM post_language WHERE post_id = 'm1'") == [
             (MODEL_NAME,)
         ]
+        assert _table(store, _LANGUAGE_MISMATCHES) == [(0,)]
         # A second embedding model is stored beside the first, not instead of it.
         wide = enrich(store, language=False, embed="hashing:32")
         assert wide.steps[0].posts == first.steps[1].posts + 2

@@ -81,8 +81,8 @@ def store(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Store]:
     """The same posts with text_folded empty (queries fold) and filled: results must agree."""
     with Store(tmp_path / "q.duckdb") as s:
         s.upsert_posts(posts_to_table(POSTS, collection="Docks"))
-        # Detected language overrides the source's for post 5.
-        s.con.execute("INSERT INTO post_language VALUES ('twitter', '5', 'en', 0.9, 'test')")
+        # Detected language overrides the source's for post 5 (as enrichment writes it).
+        s.con.execute("UPDATE posts SET detected_lang = 'en' WHERE post_id = '5'")
         if request.param == "folded in the store":
             assert s.fold_texts() == len(POSTS)
             assert s.fold_texts() == 0  # only posts that lack it
@@ -232,3 +232,13 @@ def test_user_text_only_as_parameters(shared_store: Store, query: str) -> None:
 def test_blank_query_selects_every_post(store: Store) -> None:
     assert compile_query("  ") == ("TRUE", [])
     assert ids(store, "") == ["1", "2", "3", "4", "5"]
+
+
+def test_posts_added_after_folding_are_still_found(tmp_path: Path) -> None:
+    with Store(tmp_path / "q.duckdb") as s:
+        s.upsert_posts(posts_to_table(POSTS[:2]))
+        s.fold_texts()
+        assert s.texts_folded()
+        s.upsert_posts(posts_to_table(POSTS[2:]))
+        assert not s.texts_folded()
+        assert ids(s, "port") == ["1", "2", "5"]

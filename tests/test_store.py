@@ -84,6 +84,37 @@ def test_context_post_upgraded_when_collected(store: Store) -> None:
     assert [(r["text"], r["context"]) for r in rows] == [("complete", False)]
 
 
+def test_detected_language_survives_an_upgrade(store: Store) -> None:
+    store.upsert_posts(posts_to_table([make_post("7", context=True, text="partiel")]))
+    store.con.execute("INSERT INTO post_language VALUES ('twitter', '7', 'FR', 0.9, 'test')")
+    store.con.execute("UPDATE posts SET detected_lang = 'fr'")
+    store.upsert_posts(posts_to_table([make_post("7", text="complet")]))
+    assert store.con.execute("SELECT text, detected_lang FROM posts").fetchall() == [
+        ("complet", "fr")
+    ]
+
+
+def test_migration_copies_detected_languages_onto_posts(tmp_path: Path) -> None:
+    # A database of the version before posts.detected_lang, with languages already detected.
+    path = tmp_path / "old.duckdb"
+    added = next(i for i, sql in enumerate(_MIGRATIONS) if "detected_lang" in sql)
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE voxpop_meta (version INTEGER, applied_at TIMESTAMPTZ)")
+    for version, sql in enumerate(_MIGRATIONS[:added], start=1):
+        con.execute(sql)
+        con.execute("INSERT INTO voxpop_meta VALUES (?, current_timestamp)", [version])
+    con.register("incoming", posts_to_table([make_post("1"), make_post("2"), make_post("3")]))
+    con.execute(f"INSERT INTO posts ({', '.join(POST_SCHEMA.names)}) SELECT * FROM incoming")
+    con.execute(
+        "INSERT INTO post_language VALUES ('twitter', '1', 'EN', 0.9, 'm'), "
+        "('twitter', '2', NULL, 0.1, 'm')"
+    )
+    con.close()
+    with Store(path) as store:
+        rows = store.con.execute("SELECT post_id, detected_lang FROM posts ORDER BY 1").fetchall()
+    assert rows == [("1", "en"), ("2", None), ("3", None)]
+
+
 def test_purge_removes_derived_rows_and_blocks_reingest(store: Store) -> None:
     store.upsert_posts(posts_to_table([make_post("1"), make_post("2")]))
     store.con.execute(

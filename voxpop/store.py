@@ -296,6 +296,14 @@ _MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE posts ADD COLUMN text_folded VARCHAR;
     """,
+    # The detected language (post_language.lang, lower-cased) copied onto the post, so that
+    # `lang:` filters and by-language counts read a column instead of joining post_language
+    # (1-2 s per query on 1M posts). Written with post_language by enrichment.
+    """
+    ALTER TABLE posts ADD COLUMN detected_lang VARCHAR;
+    UPDATE posts SET detected_lang = lower(l.lang) FROM post_language l
+    WHERE l.platform = posts.platform AND l.post_id = posts.post_id AND l.lang IS NOT NULL;
+    """,
 )
 
 
@@ -442,6 +450,15 @@ class Store:
                 USING (platform, post_id)
                 """
             )
+            if upgraded:
+                # The replaced rows' detected language, which enrichment will not write again.
+                con.execute(
+                    """
+                    UPDATE posts SET detected_lang = lower(l.lang)
+                    FROM _stored s JOIN post_language l USING (platform, post_id)
+                    WHERE s.upgrade AND posts.platform = s.platform AND posts.post_id = s.post_id
+                    """
+                )
         finally:
             con.unregister("_incoming")
             con.execute("DROP TABLE IF EXISTS _stored")
@@ -457,6 +474,11 @@ class Store:
             """
         )
         return int(row[0]) if row else 0
+
+    def texts_folded(self) -> bool:
+        """Whether every post with text has `text_folded` (a check of ~1 ms on 1M posts)."""
+        row = self._row("SELECT count(*) FROM posts WHERE text_folded IS NULL AND text IS NOT NULL")
+        return not row or row[0] == 0
 
     def add_dead_letters(
         self, file: str, dead: Sequence[DeadLetter], run_id: int | None = None

@@ -35,7 +35,7 @@ import pyarrow as pa
 from voxpop.analyze.narratives_stream import NarrativeStream, StreamParams
 from voxpop.analyze.query import _LANG
 from voxpop.analyze.trends import plot_series
-from voxpop.enrich import model_text
+from voxpop.enrich import has_text, model_text
 from voxpop.enrich.embeddings import Embedder, HashingEmbedder, get_embedder
 from voxpop.enrich.text import tokens
 from voxpop.enrich.urls import url_domain
@@ -66,11 +66,11 @@ EMERGE_SIZE = 5
 # vectors compare word overlap: their thresholds, as measured in bench/narratives.py.
 SEMANTIC_PARAMS = StreamParams(threshold=0.4, merge_threshold=0.5)
 _BATCH = 20_000
-_HAS_TEXT = "p.text IS NOT NULL AND length(trim(p.text)) > 0"
+_HAS_TEXT = has_text("p.text")
 # Reposts whose parent is a collected post with text: they take the parent's narrative.
-_INHERITS = """p.kind = 'repost' AND EXISTS (
+_INHERITS = f"""p.kind = 'repost' AND EXISTS (
     SELECT 1 FROM posts par WHERE par.platform = p.platform AND par.post_id = p.parent_id
-    AND NOT par.context AND par.text IS NOT NULL AND length(trim(par.text)) > 0)"""
+    AND NOT par.context AND {has_text("par.text")})"""
 _UNASSIGNED = """NOT EXISTS (SELECT 1 FROM post_narrative a
     WHERE a.platform = p.platform AND a.post_id = p.post_id)"""
 _ORDER = "p.created_at NULLS LAST, p.platform, p.post_id"
@@ -535,23 +535,27 @@ def _summarise(store: Store, rows: list[tuple[Any, ...]]) -> list[NarrativeSumma
 def _breakdowns(store: Store) -> dict[str, dict[str, dict[str, int]]]:
     """Per listed narrative: posts by language and platform, and URLs by posts."""
     out: dict[str, dict[str, dict[str, int]]] = {"lang": {}, "platform": {}, "urls": {}}
-    queries = {
-        "lang": f"coalesce({_LANG}, '(unknown)')",
-        "platform": "posts.platform",
-        "urls": "unnest(posts.urls)",
-    }
-    for key, expression in queries.items():
-        rows = store.con.execute(
-            f"""
-            SELECT narrative_id, k, count(*) AS n FROM (
-                SELECT a.narrative_id, {expression} AS k FROM post_narrative a
-                JOIN posts ON posts.platform = a.platform AND posts.post_id = a.post_id
-                WHERE a.narrative_id IN (SELECT narrative_id FROM _narr_ids))
-            GROUP BY ALL ORDER BY narrative_id, n DESC, k
-            """
-        ).fetchall()
-        for nid, value, n in rows:
-            out[key].setdefault(str(nid), {})[str(value)] = int(n)
+    # One join of the narratives' posts, counted three ways.
+    rows = store.con.execute(
+        f"""
+        WITH m AS MATERIALIZED (
+            SELECT a.narrative_id, coalesce({_LANG}, '(unknown)') AS lang, posts.platform,
+                posts.urls
+            FROM post_narrative a
+            JOIN posts ON posts.platform = a.platform AND posts.post_id = a.post_id
+            WHERE a.narrative_id IN (SELECT narrative_id FROM _narr_ids))
+        SELECT * FROM (
+            SELECT 'lang' AS key, narrative_id, lang AS k, count(*) AS n FROM m GROUP BY ALL
+            UNION ALL
+            SELECT 'platform', narrative_id, platform, count(*) FROM m GROUP BY ALL
+            UNION ALL
+            SELECT 'urls', narrative_id, url, count(*) FROM (
+                SELECT narrative_id, unnest(urls) AS url FROM m) GROUP BY ALL)
+        ORDER BY key, narrative_id, n DESC, k
+        """
+    ).fetchall()
+    for key, nid, value, n in rows:
+        out[key].setdefault(str(nid), {})[str(value)] = int(n)
     return out
 
 
@@ -721,12 +725,13 @@ def narrative_detail(
     _, centroid, spec = found[0]
     posts = store.con.execute(
         f"""
-        SELECT p.platform, p.post_id, p.created_at, {_LANG} AS lang,
-            regexp_replace(p.text, '^RT @[^ :]+: ', '') AS t
-        FROM post_narrative a JOIN posts ON posts.platform = a.platform
-            AND posts.post_id = a.post_id, LATERAL (SELECT posts.*) p
-        WHERE a.narrative_id = ? AND a.via <> 'repost'
-        QUALIFY row_number() OVER (PARTITION BY t ORDER BY p.created_at, p.post_id) = 1
+        SELECT * FROM (
+            SELECT posts.platform, posts.post_id, posts.created_at, {_LANG} AS lang,
+                regexp_replace(posts.text, '^RT @[^ :]+: ', '') AS t
+            FROM post_narrative a JOIN posts ON posts.platform = a.platform
+                AND posts.post_id = a.post_id
+            WHERE a.narrative_id = ? AND a.via <> 'repost')
+        QUALIFY row_number() OVER (PARTITION BY t ORDER BY created_at, post_id) = 1
         ORDER BY hash(t) LIMIT {_REPRESENTATIVE_SAMPLE}
         """,
         [narrative_id],

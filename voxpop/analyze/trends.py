@@ -59,8 +59,9 @@ def trends(
     group = _GROUP_SQL[by] if by else "NULL"
     parts: list[str] = []
     params: list[object] = []
+    folded = store.texts_folded()
     for query in queries:
-        where, where_params = compile_query(query)
+        where, where_params = compile_query(query, folded=folded)
         parts.append(
             f"""SELECT ? AS query, time_bucket(?, posts.created_at) AS bucket, {group} AS grp,
                 posts.author_id, posts.kind, s.score

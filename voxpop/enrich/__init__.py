@@ -45,6 +45,7 @@ __all__ = [
     "StepReport",
     "annotated_posts",
     "enrich",
+    "has_text",
     "load_embeddings",
     "model_text",
     "pending_counts",
@@ -60,7 +61,14 @@ ProgressCallback = Callable[[str, int, int], None]
 """Called as (step, posts done, posts to do) after each batch; step is "language",
 "sentiment" or "embedding"."""
 
-_HAS_TEXT = "p.text IS NOT NULL AND length(trim(p.text)) > 0"
+
+def has_text(column: str) -> str:
+    """SQL true when `column` holds a character other than white space (as Python's strip()
+    sees it). A regex: DuckDB's trim() and length() cost ~5x more over 1M posts."""
+    return rf"({column} IS NOT NULL AND regexp_matches({column}, '[^\s\p{{Z}}]'))"
+
+
+_HAS_TEXT = has_text("p.text")
 
 
 class StepReport(msgspec.Struct, kw_only=True):
@@ -157,6 +165,12 @@ def _write(store: Store, table: str, parts: list[pa.Table], stale: pa.Table) -> 
                     WHERE t.platform = s.platform AND t.post_id = s.post_id"""
                 )
             store.con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _enriched")
+            if table == "post_language":
+                # Queries read the language from posts (see the migration that added it).
+                store.con.execute(
+                    """UPDATE posts SET detected_lang = lower(e.lang) FROM _enriched e
+                    WHERE posts.platform = e.platform AND posts.post_id = e.post_id"""
+                )
     finally:
         store.con.unregister("_enriched")
         store.con.unregister("_stale")

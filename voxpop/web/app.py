@@ -52,7 +52,6 @@ T = TypeVar("T")
 
 API_PREFIX = "/api/v1"
 INTAKE_PREFIX = f"{API_PREFIX}/intake"
-FOLD_TEXTS_EVERY = 30.0  # seconds between fillings of posts.text_folded
 
 
 class ReadStore(Store):
@@ -73,9 +72,19 @@ class ServerWriter(Writer):
         self.generation = 0
 
     async def run(self, job: Callable[[Store], T], *, changes: bool = True) -> T:
-        """`changes=False` for jobs that leave the posts as they were (an alert check)."""
+        """`changes=False` for jobs that leave the posts as they were (an alert check).
+
+        The texts of posts a job added are folded in the same turn (`Store.fold_texts`, a few
+        ms for a page of posts), so that searches keep reading `text_folded` alone.
+        """
+
+        def then_fold(store: Store) -> T:
+            result = job(store)
+            store.fold_texts()
+            return result
+
         try:
-            return await super().run(job)
+            return await super().run(then_fold if changes else job)
         finally:
             if changes:
                 self.generation += 1
@@ -339,17 +348,10 @@ def create_app(
         pseudonymize_key=pseudonymize_key,
     )
 
-    async def fold_texts(stop: asyncio.Event) -> None:
-        # Searches scan posts.text_folded; posts that arrive meanwhile are folded per query.
-        while True:
-            await server.writer.run(Store.fold_texts, changes=False)
-            if await sleep_or_stop(stop, FOLD_TEXTS_EVERY):
-                return
-
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        stop_folding = asyncio.Event()
-        folding = asyncio.create_task(fold_texts(stop_folding))
+        # Posts ingested from the command line without `enrich` have no folded text yet.
+        folding = asyncio.create_task(server.writer.run(Store.fold_texts, changes=False))
         if warm:
             from voxpop.web.api import warm_views
 
@@ -363,7 +365,6 @@ def create_app(
         try:
             yield
         finally:
-            stop_folding.set()
             with contextlib.suppress(Exception):
                 await folding
             if server.collectors is not None:

@@ -20,7 +20,7 @@ import msgspec
 from voxpop.alerts import Alert
 from voxpop.analyze.coordination import Cluster
 from voxpop.analyze.coordination_store import stored_cluster, stored_clusters
-from voxpop.analyze.query import compile_query
+from voxpop.analyze.query import _LANG, compile_query
 from voxpop.analyze.trends import Grouping, parse_interval, trends
 from voxpop.errors import ConfigError
 from voxpop.store import Store
@@ -131,9 +131,8 @@ def breakdown(store: Store) -> Breakdown:
         FROM posts WHERE NOT context"""
     ).fetchall()[0]
     languages = con.execute(
-        """SELECT coalesce(lower(l.lang), lower(p.source_lang), 'und') AS lang, count(*) AS n
-        FROM posts p LEFT JOIN post_language l USING (platform, post_id)
-        WHERE NOT p.context GROUP BY 1 ORDER BY n DESC, 1"""
+        f"""SELECT coalesce({_LANG}, 'und') AS lang, count(*) AS n
+        FROM posts WHERE NOT posts.context GROUP BY 1 ORDER BY n DESC, 1"""
     ).fetchall()
 
     def by(column: str, unknown: str) -> list[tuple[str, int]]:
@@ -211,7 +210,7 @@ def search_page(
     the page is full: DuckDB skips the row groups outside a window by their min/max, so a
     common term costs a slice of the table instead of a scan of every post's text.
     """
-    where, params = compile_query(query)
+    where, params = compile_query(query, folded=store.texts_folded())
     after, after_params = "TRUE", []
     upper: datetime | None = None
     in_nulls = False
@@ -236,7 +235,7 @@ def search_page(
         condition, condition_params = (after, after_params) if cursor_applies else ("TRUE", [])
         found = store.con.execute(
             f"""SELECT posts.platform, posts.post_id, posts.created_at, posts.author_handle,
-                lower(posts.source_lang), posts.kind, posts.text, posts.urls[1]
+                {_LANG}, posts.kind, posts.text, posts.urls[1]
             FROM posts WHERE NOT posts.context AND {where} AND {condition} AND {window}
             ORDER BY posts.created_at DESC NULLS LAST, posts.platform, posts.post_id
             LIMIT ?""",
@@ -255,23 +254,13 @@ def search_page(
     if len(rows) <= limit:
         # Posts without a time come last; a cursor still among dated posts passes them all.
         fetch("posts.created_at IS NULL", [], cursor_applies=in_nulls)
-    # The detected language of the page's posts only. (The query language's `_LANG` is a
-    # correlated subquery, which DuckDB runs as a join over the whole post_language table.)
-    detected = dict(
-        ((platform, post_id), lang)
-        for platform, post_id, lang in store.con.execute(
-            """SELECT platform, post_id, lower(lang) FROM post_language
-            WHERE post_id IN (SELECT unnest(?::VARCHAR[]))""",
-            [[r[1] for r in rows[:limit]]],
-        ).fetchall()
-    )
     posts = [
         PostRow(
             platform=r[0],
             post_id=r[1],
             created_at=r[2],
             author_handle=r[3],
-            lang=detected.get((r[0], r[1])) or r[4],
+            lang=r[4],
             kind=r[5],
             text=r[6],
             url=r[7],
