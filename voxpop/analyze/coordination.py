@@ -66,7 +66,9 @@ DEFAULT_TYPES: tuple[str, ...] = tuple(b for b in BEHAVIOURS if b != "co-hashtag
 # (lags of tens of minutes to hours); 60 s, the toolkit's habit, misses the slower ones.
 DEFAULT_WINDOW = 300.0
 _SEED = 42
-_TESTS_PER_BATCH = 100_000
+# Rows of shared items joined per batch of tested pairs (each pair walks the items of the
+# side with fewer): bounds the memory of one batch, ~40 bytes a row, whatever the skew.
+_COMMON_ROWS_PER_BATCH = 20_000_000
 
 
 class Evidence(msgspec.Struct, kw_only=True):
@@ -431,8 +433,12 @@ def _edges(
         # Posts are counted per behaviour here (n can only be larger than the posts at
         # stake: conservative), in batches of pairs so that memory stays bounded when
         # hyperactive accounts are in many pairs.
-        tested = con.execute("SELECT count(*) FROM _coord_tested").fetchall()[0][0]
-        batches = max(1, math.ceil(tested / _TESTS_PER_BATCH))
+        common_rows = con.execute(
+            """SELECT coalesce(sum(least(c1.items, c2.items)), 0) FROM _coord_tested t
+            JOIN _coord_counts c1 ON c1.account = t.account_1
+            JOIN _coord_counts c2 ON c2.account = t.account_2"""
+        ).fetchall()[0][0]
+        batches = max(1, math.ceil(common_rows / _COMMON_ROWS_PER_BATCH))
         for batch in range(batches):
             con.execute(
                 f"""

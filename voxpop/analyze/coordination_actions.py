@@ -100,6 +100,7 @@ _BANDS = 16
 _SHINGLE = 2
 _SEED = 1
 SIMILARITY = 0.7
+_TEXT_CHUNK = 100_000  # distinct texts normalised and signed at a time
 
 
 def actions(con: duckdb.DuckDBPyConnection, posts: str, behaviours: Sequence[str]) -> Actions:
@@ -211,12 +212,24 @@ def _texts(con: duckdb.DuckDBPyConnection, behaviours: Sequence[str]) -> list[tu
     rows = con.sql(
         "SELECT account, post, t, text FROM _coord_base WHERE kind <> 'repost' AND text <> ''"
     ).to_arrow_table()
-    # Work per distinct raw text: copies, retweeted headlines and campaigns repeat them.
+    # Work per distinct raw text: copies, retweeted headlines and campaigns repeat them. In
+    # chunks, so that the Python strings and shingle sets of only one chunk are alive at once
+    # (2.3M distinct texts of 10M posts held as shingle sets took ~6 GB).
     raw = pc.dictionary_encode(rows["text"]).combine_chunks()
-    normalized, signatures = _normalize_and_sign(
-        con, raw.dictionary.to_pylist(), with_signatures="co-similar" in behaviours
-    )
-    per_post = pa.array(normalized, pa.string()).take(raw.indices)
+    with_signatures = "co-similar" in behaviours
+    normalized_parts: list[pa.Array] = []
+    signature_parts: list[np.ndarray] = []
+    for start in range(0, len(raw.dictionary), _TEXT_CHUNK):
+        chunk = raw.dictionary.slice(start, _TEXT_CHUNK).to_pylist()
+        normalized, chunk_signatures = _normalize_and_sign(
+            con, chunk, with_signatures=with_signatures
+        )
+        normalized_parts.append(pa.array(normalized, pa.string()))
+        if chunk_signatures is not None:
+            signature_parts.append(chunk_signatures)
+    empty = np.zeros((0, _PERMUTATIONS), np.uint32)
+    signatures = np.concatenate([empty, *signature_parts]) if with_signatures else None
+    per_post = pa.concat_arrays(normalized_parts or [pa.array([], pa.string())]).take(raw.indices)
     keep = pc.not_equal(per_post, "")
     kept = rows.drop_columns(["text"]).filter(keep)
     out: list[tuple[str, pa.Table]] = []
