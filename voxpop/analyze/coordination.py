@@ -43,7 +43,7 @@ import pyarrow.parquet as pq
 from scipy.stats import binom
 
 from voxpop.analyze.coordination_actions import BEHAVIOURS, Behaviour, actions
-from voxpop.analyze.coordination_pairs import co_action_pairs, drop_pairs
+from voxpop.analyze.coordination_pairs import closest_matches, co_action_pairs, drop_pairs
 from voxpop.errors import ConfigError
 from voxpop.store import Store
 
@@ -360,6 +360,7 @@ def _edges(
             FROM _coord_rows r SEMI JOIN _coord_tested t USING (account_1, account_2)
             """
         )
+        closest_matches(con, "_coord_listed")
         # p0: how often two posts of different accounts on the same item are in sync, pooled
         # over the behaviour's items: matching post pairs over all such pairs. Capped items
         # are left out of both counts, as their crowded buckets were never paired.

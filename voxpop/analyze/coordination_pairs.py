@@ -21,7 +21,7 @@ from collections.abc import Mapping
 import duckdb
 import pyarrow as pa
 
-__all__ = ["co_action_pairs", "drop_pairs"]
+__all__ = ["closest_matches", "co_action_pairs", "drop_pairs"]
 
 
 def co_action_pairs(
@@ -34,10 +34,9 @@ def co_action_pairs(
     """Find synchronised pairs among `actions` (`ACTION_SCHEMA`, integer ids; `windows` by
     behaviour index); returns the capped partitions (behaviour, item ids, counts, times).
 
-    Leaves two temporary tables in `con` for the next steps (drop them with `drop_pairs`):
+    Leaves a temporary table in `con` for the next steps (drop it with `drop_pairs`):
     `_coord_matches`, one row per pair of matching posts (behaviour, item, account_1,
-    account_2, post_1, post_2, lag); and `_coord_pairs`, one row per (behaviour, account_1,
-    account_2, item) with the smallest lag and the times t_1, t_2 of that closest match.
+    account_2, post_1, post_2, t_1, t_2, lag).
     """
     con.register("_coord_actions_in", actions)
     con.register(
@@ -87,15 +86,6 @@ def co_action_pairs(
             WHERE a.account < b.account AND abs(b.t - a.t) <= a.win
             """
         )
-        con.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE _coord_pairs AS
-            SELECT behaviour, account_1, account_2, item, min(lag) AS lag,
-                   arg_min(t_1, lag) AS t_1, arg_min(t_2, lag) AS t_2
-            FROM _coord_matches
-            GROUP BY behaviour, account_1, account_2, item
-            """
-        )
         return capped
     finally:
         con.execute("DROP TABLE IF EXISTS _coord_bucketed")
@@ -103,7 +93,25 @@ def co_action_pairs(
         con.unregister("_coord_windows")
 
 
+def closest_matches(con: duckdb.DuckDBPyConnection, pairs: str) -> None:
+    """`_coord_pairs`: for the (behaviour, account_1, account_2) rows of the table `pairs`, one
+    row per item they share with the smallest lag and the times t_1, t_2 of that closest match.
+
+    Only for pairs worth listing: over all matches, this grouping was a fifth of the time and a
+    third of the memory of detection on 10M posts, for pairs that are dropped.
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _coord_pairs AS
+        SELECT behaviour, account_1, account_2, item, min(lag) AS lag,
+               arg_min(t_1, lag) AS t_1, arg_min(t_2, lag) AS t_2
+        FROM _coord_matches SEMI JOIN {pairs} USING (behaviour, account_1, account_2)
+        GROUP BY behaviour, account_1, account_2, item
+        """
+    )
+
+
 def drop_pairs(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop the temporary tables `co_action_pairs` left."""
+    """Drop the temporary tables `co_action_pairs` and `closest_matches` left."""
     con.execute("DROP TABLE IF EXISTS _coord_matches")
     con.execute("DROP TABLE IF EXISTS _coord_pairs")
