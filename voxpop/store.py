@@ -31,6 +31,8 @@ __all__ = ["ExportFormat", "IngestRun", "Store", "UpsertResult"]
 ExportFormat = Literal["parquet", "csv", "jsonl"]
 
 _POST_COLUMNS = tuple(POST_SCHEMA.names)
+# Posts whose text has no folded copy yet (`Store.fold_texts`).
+_UNFOLDED = "text_folded IS NULL AND text IS NOT NULL"
 
 # Each entry upgrades the database by one version; never edit a released one, append.
 _MIGRATIONS: tuple[str, ...] = (
@@ -468,16 +470,13 @@ class Store:
     def fold_texts(self) -> int:
         """Fill `text_folded` for posts that lack it (see the migration); returns how many."""
         row = self._row(
-            """
-            UPDATE posts SET text_folded = strip_accents(lower(text))
-            WHERE text_folded IS NULL AND text IS NOT NULL
-            """
+            f"UPDATE posts SET text_folded = strip_accents(lower(text)) WHERE {_UNFOLDED}"
         )
         return int(row[0]) if row else 0
 
     def texts_folded(self) -> bool:
         """Whether every post with text has `text_folded` (a check of ~1 ms on 1M posts)."""
-        row = self._row("SELECT count(*) FROM posts WHERE text_folded IS NULL AND text IS NOT NULL")
+        row = self._row(f"SELECT count(*) FROM posts WHERE {_UNFOLDED}")
         return not row or row[0] == 0
 
     def add_dead_letters(

@@ -214,7 +214,7 @@ def _texts(con: duckdb.DuckDBPyConnection, behaviours: Sequence[str]) -> list[tu
     ).to_arrow_table()
     # Work per distinct raw text: copies, retweeted headlines and campaigns repeat them. In
     # chunks, so that the Python strings and shingle sets of only one chunk are alive at once
-    # (2.3M distinct texts of 10M posts held as shingle sets took ~6 GB).
+    # (all 2.3M distinct texts of 10M posts, normalised and shingled at once, took ~3 GB).
     raw = pc.dictionary_encode(rows["text"]).combine_chunks()
     with_signatures = "co-similar" in behaviours
     normalized_parts: list[pa.Array] = []
