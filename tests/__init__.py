@@ -1,0 +1,1 @@
+"""The test suite: pytest, over real DuckDB files, HTTP servers and Chromium."""
