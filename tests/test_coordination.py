@@ -4,14 +4,17 @@ bounded pairs on skewed data, exports."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import msgspec
 import pyarrow as pa
 import pytest
 
 from tests.conftest import fixture_path
 from voxpop.analyze.coordination import detect_coordination, toolkit_edges
+from voxpop.analyze.coordination_actions import actions
 from voxpop.schema import Post, posts_to_table
 from voxpop.simulate import simulate
 from voxpop.sources import cnt, open_input
@@ -81,7 +84,7 @@ def test_finds_planted_campaigns_not_organic_crowds() -> None:
 
 
 def test_crowded_items_are_capped_and_reported(tmp_path: Path) -> None:
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
     start = datetime(2026, 1, 1, tzinfo=UTC)
     posts = [
@@ -133,3 +136,65 @@ def test_parity_with_toolkit_on_simulated_posts(tmp_path: Path, behaviour: str) 
     expected = _toolkit(csv, tmp_path / "cnt.db", behaviour, 60, 1)
     assert expected
     assert toolkit_edges(ours.edges, behaviour, 1) == expected
+
+
+def test_near_duplicate_texts_share_one_item_in_any_script() -> None:
+    texts = {
+        "en1": "Breaking: the dam at Xinji has failed, evacuate now https://t.co/abc",
+        "en2": "RT @news: BREAKING the dam at Xinji has failed, evacuate now!!",
+        "en3": "breaking: the dam at xinji has FAILED evacuate now #alert @mayor",
+        "zh1": "新吉水坝已经决堤请立即撤离所有居民",
+        "zh2": "新吉水坝已经决堤，请立即撤离所有居民！",
+        "other": "I like turtles and long walks by the sea",
+        "link": "https://example.com/only-a-link",
+    }
+    posts = [
+        Post(
+            platform="x",
+            post_id=key,
+            author_id=f"a-{key}",
+            kind="post",
+            text=text,
+            created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+        for key, text in texts.items()
+    ]
+    con = duckdb.connect()
+    con.register("posts_in", posts_to_table(posts))
+    acts = actions(con, "posts_in", ["co-text", "co-similar"])
+    names = acts.accounts.to_pylist()
+    items: dict[str, dict[str, int]] = {"co-text": {}, "co-similar": {}}
+    behaviours = acts.items["behaviour"].to_pylist()
+    for row in con.sql("SELECT item, account FROM _coord_actions").to_arrow_table().to_pylist():
+        items[behaviours[row["item"]]][names[row["account"]].removeprefix("a-")] = row["item"]
+    similar = items["co-similar"]
+    assert similar["en1"] == similar["en2"] == similar["en3"]
+    assert similar["zh1"] == similar["zh2"] != similar["en1"]
+    assert similar["other"] not in (similar["en1"], similar["zh1"])
+    assert "link" not in similar and "link" not in items["co-text"]
+    # co-text: the same text after normalisation only.
+    assert items["co-text"]["en1"] != items["co-text"]["en2"]
+    zh1 = acts.items["item"][items["co-text"]["zh1"]].as_py()
+    assert zh1 == "新吉水坝已经决堤请立即撤离所有居民"
+
+
+def test_text_work_in_worker_processes_gives_the_same_clusters(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import voxpop.analyze.coordination_actions as actions_module
+
+    sim = simulate(posts=20_000, seed=4)
+    table = pa.concat_tables(posts_to_table(chunk) for chunk in sim)
+    results = []
+    # One chunk runs in this process; many chunks go to worker processes, in turns.
+    for chunk in (10**9, 700):
+        monkeypatch.setattr(actions_module, "_TEXT_CHUNK", chunk)
+        result = detect_coordination(table, types=["co-text", "co-similar"])
+        # Sums in DuckDB run in parallel, so floats may differ in their last bits.
+        edges = [
+            {k: round(v, 9) if isinstance(v, float) else v for k, v in row.items()}
+            for row in result.edges.to_pylist()
+        ]
+        results.append(([c.accounts for c in result.clusters], edges))
+    assert results[0][0]
+    assert results[0] == results[1]

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+import sys
+import unicodedata
+
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voxpop.enrich.text import normalize_text, shingles, tokens
+from voxpop.enrich.text import (
+    _SEPARATORS,
+    UNSEGMENTED_RUN,
+    normalize_text,
+    normalize_texts,
+    token_runs,
+    tokens,
+)
 
 
 @pytest.mark.parametrize(
@@ -74,18 +87,6 @@ def test_tokens_of_normalized_text_skip_normalisation() -> None:
     assert tokens(normalize_text("ABC def"), normalized=True) == ["abc", "def"]
 
 
-def test_shingles() -> None:
-    assert shingles("the quick brown fox") == {"the quick brown", "quick brown fox"}
-    assert shingles("two words") == {"two words"}
-    assert shingles("a b c", n=1) == {"a", "b", "c"}
-    assert shingles("🎉") == set()
-    assert shingles("我爱北京", n=2) == {"我爱 爱北", "爱北 北京"}
-    # Copies that differ only in what normalisation drops share every shingle.
-    assert shingles("RT @x: Vote NOW https://t.co/1") == shingles("vote now! https://bit.ly/2")
-    with pytest.raises(ValueError):
-        shingles("x", n=0)
-
-
 @settings(max_examples=300)
 @given(st.text())
 def test_normalize_is_idempotent_and_total(text: str) -> None:
@@ -112,3 +113,160 @@ def test_tokens_are_stable_under_normalisation(text: str) -> None:
     assert tokens(normalize_text(text)) == words
     assert all(words)
     assert all(" " not in w for w in words)
+
+
+# Reference implementations, copied from the per-text code that preceded the batch functions:
+# the specification the batch functions must meet for every input.
+_REF_RT_PREFIX = re.compile(r"^(?:\s*rt\s*@\w+(?:@[\w-]+(?:\.[\w-]+)+)?\s*:?)+", re.IGNORECASE)
+_REF_URL = re.compile(
+    r"(?:[hH][tT][tT][pP][sS]?://|[wW][wW][wW]\.|[pP][iI][cC]\.[tT][wW][iI][tT][tT][eE][rR]\.[cC][oO][mM]/)\S*"
+)
+_REF_MENTION = re.compile(r"@(?<![\w@]@)\w+(?:@[\w-]+(?:\.[\w-]+)+)?")
+_REF_INVISIBLE_CHARS = "\u200b\u2060\ufeff\u00ad"
+_REF_INVISIBLE = dict.fromkeys(map(ord, _REF_INVISIBLE_CHARS))
+_REF_WORD = re.compile(
+    "[\\w"
+    + "".join(
+        re.escape(chr(cp)) for cp in range(0x10000) if unicodedata.category(chr(cp))[0] == "M"
+    )
+    + "]+"
+)
+
+
+def _reference_normalize(text: str | None) -> str:
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text)
+    if any(c in text for c in _REF_INVISIBLE_CHARS):
+        text = text.translate(_REF_INVISIBLE)
+    if text.lstrip()[:2].lower() == "rt":
+        text = _REF_RT_PREFIX.sub(" ", text, count=1)
+    if "://" in text or "www." in (lower := text.lower()) or "pic.twitter.com/" in lower:
+        text = _REF_URL.sub(" ", text)
+    if "@" in text:
+        text = _REF_MENTION.sub(" ", text)
+    text = unicodedata.normalize("NFKC", text.casefold())
+    return " ".join(text.split())
+
+
+def _reference_split(text: str) -> list[str]:
+    out: list[str] = []
+    for word in _REF_WORD.findall(text):
+        if word.isascii() or not UNSEGMENTED_RUN.search(word):
+            out.append(word)
+            continue
+        for i, part in enumerate(UNSEGMENTED_RUN.split(word)):
+            if not part:
+                continue
+            if i % 2 == 0 or len(part) == 1:
+                out.append(part)
+            else:
+                out.extend(part[j : j + 2] for j in range(len(part) - 1))
+    return out
+
+
+# Fragments that exercise every rule and every boundary between texts in a joined batch:
+# RT prefixes, URLs, mentions and e-mail addresses, combining marks that would compose with
+# the end of the previous text, scripts with their own tokenisation, invisible and full-width
+# characters, characters that case-fold or normalise to more than one, all kinds of
+# whitespace (Python counts \x1c-\x1f as whitespace), and the control characters batches are
+# joined with.
+_FRAGMENT_LIST = (
+    "RT|rt @x:|RT @a@b.org :| RT @b_2:|Rt@c|@|@user|@a@b.c|@@x|a@b.com|https://a.b/c|"
+    "HTTP://X.ORG|http|://|www.|WWW.q.com|pic.twitter.com/x|PIC.Twitter.COM/|"
+    "\u0301|\u0308|e|E|W\u030a|中文|東京へ|々|ภาษา|๏|\u0e33|བོད་ཡིག།|مَرْحَبًا|ئۇيغۇر|हिन्दी|가|\u1161|"
+    "\u200b|\u2060|\ufeff|\u00ad|\u200c|ＡＢ|ß|ẞ|İ|ﬁ|Σ|ΐ|ǅ|¨|"
+    "\x1c|\x1d|\x1e|\x1f|\u2028|\x85|\xa0|\u3000|\u1680|\t|\n| |  |:|-|.|#tag|🎉|"
+    "\x00|\x01|\x7f|\U00020000|\ud800|x1"
+)
+_FRAGMENTS = st.sampled_from(_FRAGMENT_LIST.split("|"))
+_TEXT = st.lists(
+    st.one_of(
+        _FRAGMENTS,
+        st.text(max_size=4),
+        st.text(st.characters(exclude_categories=()), max_size=3),
+    ),
+    max_size=10,
+).map("".join)
+_BATCH = st.lists(st.one_of(st.none(), st.just(""), _TEXT), max_size=8)
+
+
+@settings(max_examples=500)
+@given(_BATCH)
+def test_normalize_texts_meets_the_reference(batch: list[str | None]) -> None:
+    expected = [_reference_normalize(text) for text in batch]
+    assert normalize_texts(batch) == expected
+    assert [normalize_text(text) for text in batch] == expected
+
+
+@settings(max_examples=200)
+@given(_BATCH, _BATCH)
+def test_normalize_texts_is_independent_of_neighbours(
+    a: list[str | None], b: list[str | None]
+) -> None:
+    assert normalize_texts(a + b) == normalize_texts(a) + normalize_texts(b)
+
+
+def _check_runs(batch: list[str], expected: list[list[str]]) -> None:
+    flat, offsets = token_runs(batch)
+    assert offsets.dtype == np.int64
+    assert offsets.shape == (len(batch) + 1,)
+    assert offsets[0] == 0
+    assert offsets[-1] == len(flat)
+    assert [flat[a:b] for a, b in itertools.pairwise(offsets.tolist())] == expected
+
+
+@settings(max_examples=500)
+@given(st.lists(_TEXT, max_size=8))
+def test_token_runs_meet_the_reference(batch: list[str]) -> None:
+    # Any text, normalised or not: token_runs is the word rule alone.
+    _check_runs(batch, [_reference_split(text) for text in batch])
+    _check_runs(batch, [tokens(text, normalized=True) for text in batch])
+    normalized = normalize_texts(batch)
+    _check_runs(normalized, [tokens(text) for text in batch])
+
+
+def test_batches_of_several_chunks() -> None:
+    # Past the chunk size, with ASCII and other texts interleaved.
+    samples = [
+        "RT @a: Hello https://t.co/x @b!",
+        "Ｆｕｌｌ ｗｉｄｔｈ 我爱北京 @c",
+        "",
+        "  plain text  ",
+        "mail me: someone@example.com 🎉",
+        "\u0301starts with a mark",
+        "ภาษาไทย www.x.th",
+    ]
+    batch = [f"{samples[i % len(samples)]} {i % 5}" for i in range(2500)]
+    normalized = normalize_texts(batch)
+    assert normalized == [_reference_normalize(text) for text in batch]
+    _check_runs(normalized, [_reference_split(text) for text in normalized])
+
+
+def test_batches_holding_every_separator() -> None:
+    # Texts that hold every control character a batch can be joined with: normalize_texts
+    # then does them one at a time.
+    controls = "".join(map(chr, range(0xA0)))
+    batch = [f"RT @x: {controls} https://a.b/c @y", "Hello\u0301 World", controls, None]
+    assert normalize_texts(batch) == [_reference_normalize(text) for text in batch]
+    texts = [text or "" for text in batch]
+    _check_runs(texts, [_reference_split(text) for text in texts])
+
+
+def test_batch_assumptions_about_unicode() -> None:
+    # The batch code replaces the whitespace it finds below U+3001, and joins texts with
+    # control characters that no step of normalisation touches or treats as whitespace.
+    assert not any(chr(c).isspace() for c in range(0x3001, sys.maxunicode + 1))
+    for sep in _SEPARATORS:
+        assert not sep.isspace()
+        assert not re.match(r"[\w\s]", sep)
+        assert unicodedata.normalize("NFKC", sep) == sep == sep.casefold()
+        assert unicodedata.combining(sep) == 0
+        assert unicodedata.decomposition(sep) == ""
+
+
+def test_empty_batches() -> None:
+    assert normalize_texts([]) == []
+    flat, offsets = token_runs([])
+    assert flat == []
+    assert offsets.tolist() == [0]

@@ -207,6 +207,23 @@ def ingest_progress() -> Iterator[Callable[[str, int, int, int], None]]:
         yield update
 
 
+@contextmanager
+def step_progress() -> Iterator[Callable[[str, int, int], None]]:
+    """A Rich progress bar (on stderr, terminals only) per step of a long job: done of total."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(
+        *columns, TimeElapsedColumn(), console=stderr, disable=not stderr.is_terminal
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def update(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(step, total=total)
+            bar.update(tasks[step], completed=done, total=total)
+
+        yield update
+
+
 @cli.command()
 @json_option
 @click.pass_context
@@ -487,7 +504,7 @@ def coordination(
     from voxpop.analyze.coordination_store import save_clusters
 
     run_id = None
-    with open_store(ctx, read_only=not save) as store:
+    with open_store(ctx, read_only=not save) as store, step_progress() as progress:
         result = detect_coordination(
             store,
             types=types or DEFAULT_TYPES,
@@ -496,6 +513,7 @@ def coordination(
             fdr=fdr,
             max_group=max_group,
             min_accounts=min_accounts,
+            progress=progress,
         )
         if save:
             run_id = save_clusters(store, result)
@@ -553,20 +571,7 @@ def enrich(
     """
     from voxpop.enrich import enrich as enrich_posts
 
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with (
-        open_store(ctx) as store,
-        Progress(
-            *columns, TimeElapsedColumn(), console=stderr, disable=not stderr.is_terminal
-        ) as bar,
-    ):
-        tasks: dict[str, TaskID] = {}
-
-        def progress(step: str, done: int, total: int) -> None:
-            if step not in tasks:
-                tasks[step] = bar.add_task(step, total=total)
-            bar.update(tasks[step], completed=done, total=total)
-
+    with open_store(ctx) as store, step_progress() as progress:
         report = enrich_posts(
             store,
             language=language,

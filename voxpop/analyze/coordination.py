@@ -40,10 +40,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from scipy.stats import binom
+from scipy.special import bdtrc
 
 from voxpop.analyze.coordination_actions import BEHAVIOURS, Behaviour, actions
-from voxpop.analyze.coordination_pairs import closest_matches, co_action_pairs, drop_pairs
+from voxpop.analyze.coordination_pairs import bucket_actions, drop_pairs, match_slice, slices
+from voxpop.enrich import ProgressCallback
 from voxpop.errors import ConfigError
 from voxpop.store import Store
 
@@ -66,9 +67,12 @@ DEFAULT_TYPES: tuple[str, ...] = tuple(b for b in BEHAVIOURS if b != "co-hashtag
 # (lags of tens of minutes to hours); 60 s, the toolkit's habit, misses the slower ones.
 DEFAULT_WINDOW = 300.0
 _SEED = 42
-# Rows of shared items joined per batch of tested pairs (each pair walks the items of the
-# side with fewer): bounds the memory of one batch, ~40 bytes a row, whatever the skew.
-_COMMON_ROWS_PER_BATCH = 20_000_000
+# Pairs tested per batch: the batch's sums per pair are held in memory until it ends.
+_PAIRS_PER_BATCH = 4_000_000
+# DuckDB's memory while detecting, whatever the database's own setting: the phases work in
+# slices and batches that fit, and DuckDB keeps what it was allowed (80% of RAM by default)
+# instead of handing it back.
+DUCKDB_MEMORY = "2GB"
 
 
 class Evidence(msgspec.Struct, kw_only=True):
@@ -195,6 +199,7 @@ def detect_coordination(
     max_group: int = 1000,
     min_accounts: int = 3,
     evidence: int = 5,
+    progress: ProgressCallback | None = None,
 ) -> CoordinationResult:
     """Find clusters of accounts that act in sync more often than chance allows.
 
@@ -203,7 +208,9 @@ def detect_coordination(
     `min_weight`: synchronised items an edge needs before it is tested. `fdr`: the false
     discovery rate at which edges are kept. `max_group`: actions per item and time bucket
     beyond which the item contributes no pairs (reported in `capped`). `min_accounts`:
-    smallest cluster reported. `evidence`: top items listed per cluster.
+    smallest cluster reported. `evidence`: top items listed per cluster. `progress(step,
+    done, total)` is told of the long steps: texts normalised and signed, slices of pairs,
+    batches of tests.
     """
     unknown = sorted(set(types) - set(BEHAVIOURS))
     if unknown or not types:
@@ -223,8 +230,10 @@ def detect_coordination(
         "min_accounts": min_accounts,
     }
     con, posts = _connect(source)
+    memory_limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
     try:
-        acts = actions(con, posts, types)
+        acts = actions(con, posts, types, progress)
         # The dictionaries that name integer ids again in the output.
         con.register(
             "_coord_item_names",
@@ -239,21 +248,22 @@ def detect_coordination(
                 }
             ),
         )
-        capped_ids = co_action_pairs(
-            con,
-            acts.table,
-            {BEHAVIOURS.index(b): w for b, w in windows.items()},
-            max_group=max_group,
+        capped_ids = bucket_actions(
+            con, {BEHAVIOURS.index(b): w for b, w in windows.items()}, max_group=max_group
         )
         capped = _named_items(con, capped_ids)
-        edges = _edges(con, acts.table, capped_ids, min_weight=min_weight, fdr=fdr)
+        edges = _edges(
+            con, capped_ids, acts.accounts, min_weight=min_weight, fdr=fdr, progress=progress
+        )
         clusters, nodes = _clusters(con, edges, min_accounts=min_accounts, top=evidence)
     finally:
         drop_pairs(con)
-        con.execute("DROP TABLE IF EXISTS _coord_edge_ids")
+        for name in ("_coord_actions", "_coord_pairs", "_coord_edge_ids"):
+            con.execute(f"DROP TABLE IF EXISTS {name}")
         for name in ("_coord_item_names", "_coord_account_names"):
             with contextlib.suppress(duckdb.Error):
                 con.unregister(name)
+        con.execute(f"SET memory_limit = '{memory_limit}'")
         if isinstance(source, pa.Table):
             con.close()
     return CoordinationResult(
@@ -310,14 +320,16 @@ def _named_items(con: duckdb.DuckDBPyConnection, capped: pa.Table) -> pa.Table:
 
 def _edges(
     con: duckdb.DuckDBPyConnection,
-    acts: pa.Table,
     capped: pa.Table,
+    accounts: pa.Array,
     *,
     min_weight: int,
     fdr: float,
+    progress: ProgressCallback | None,
 ) -> pa.Table:
-    """Edges with their tests. Keeps the integer-keyed edges in `_coord_edge_ids` for
-    `_clusters`; returns them named.
+    """Edges with their tests. Keeps the integer-keyed edges in `_coord_edge_ids` and the
+    closest match per shared item of listed edges in `_coord_pairs` for `_clusters`; returns
+    the edges named.
 
     Most pairs are in sync once (strangers in a viral burst): they count as tests that failed
     but are not listed, unless one side has `min_weight` posts in sync in the behaviour (the
@@ -325,54 +337,50 @@ def _edges(
     Counting them all exactly would cost most of the time on large data and list millions of
     edges nobody reads.
     """
-    con.register("_coord_acts", acts)
-    mw = int(min_weight)
+    con.register("_coord_capped_ids", capped)
     try:
         con.execute(
-            f"""
+            """
             CREATE OR REPLACE TEMP TABLE _coord_held AS
-            SELECT behaviour, item, account, count(*) AS posts FROM _coord_acts GROUP BY ALL;
+            SELECT behaviour, item, account, count(*) AS posts FROM _coord_actions GROUP BY ALL;
             CREATE OR REPLACE TEMP TABLE _coord_items AS
             SELECT behaviour, item, count(*) AS accounts, sum(posts) AS actions
             FROM _coord_held GROUP BY ALL;
-            -- Match rows per pair and behaviour: an upper bound on the posts in sync on each
-            -- side, so pairs below min_weight skip the exact (distinct) counts.
-            CREATE OR REPLACE TEMP TABLE _coord_rows AS
-            SELECT behaviour, account_1, account_2, count(*) AS n
-            FROM _coord_matches GROUP BY ALL;
-            -- k: posts of each side in sync with the other, over all behaviours (a post
-            -- counts once however many behaviours it matches in: a headline with its link).
-            CREATE OR REPLACE TEMP TABLE _coord_pair_rows AS
-            SELECT account_1, account_2, sum(n) AS n FROM _coord_rows GROUP BY ALL;
-            CREATE OR REPLACE TEMP TABLE _coord_hits AS
-            WITH candidates AS (SELECT account_1, account_2 FROM _coord_pair_rows WHERE n >= {mw})
-            SELECT account_1, account_2, count(DISTINCT post_1)::DOUBLE AS k_1,
-                   count(DISTINCT post_2)::DOUBLE AS k_2
-            FROM _coord_matches SEMI JOIN candidates USING (account_1, account_2)
-            GROUP BY ALL;
-            CREATE OR REPLACE TEMP TABLE _coord_tested AS
-            SELECT account_1, account_2, k_1, k_2, hash(account_1, account_2) AS h
-            FROM _coord_hits WHERE least(k_1, k_2) >= {mw};
-            CREATE OR REPLACE TEMP TABLE _coord_listed AS
-            SELECT behaviour, account_1, account_2 FROM _coord_rows WHERE n >= {mw}
-            UNION
-            SELECT r.behaviour, r.account_1, r.account_2
-            FROM _coord_rows r SEMI JOIN _coord_tested t USING (account_1, account_2)
+            CREATE OR REPLACE TEMP TABLE _coord_behaviours AS
+            SELECT behaviour, ln(count(DISTINCT account)) AS ln_accounts
+            FROM _coord_held GROUP BY ALL;
+            CREATE OR REPLACE TEMP TABLE _coord_synced (behaviour TINYINT, n BIGINT);
+            CREATE OR REPLACE TEMP TABLE _coord_tested (
+                account_1 INTEGER, account_2 INTEGER, k_1 DOUBLE, k_2 DOUBLE
+            );
+            CREATE OR REPLACE TEMP TABLE _coord_pairs (
+                behaviour TINYINT, account_1 INTEGER, account_2 INTEGER, item INTEGER,
+                lag DOUBLE, t_1 DOUBLE, t_2 DOUBLE
+            );
+            CREATE OR REPLACE TEMP TABLE _coord_edges (
+                behaviour TINYINT, account_1 INTEGER, account_2 INTEGER, items BIGINT,
+                weight DOUBLE, median_lag DOUBLE, posts_1 BIGINT, posts_2 BIGINT
+            )
             """
         )
-        closest_matches(con, "_coord_listed")
+        # Every pair in sync at least once is a test (see `_bh`), listed or not.
+        in_sync = 0
+        count = slices(con)
+        for slice_ in range(count):
+            match_slice(con, slice_, count)
+            in_sync += _reduce_slice(con, int(min_weight))
+            if progress:
+                progress("pairs", slice_ + 1, count)
+        drop_pairs(con)
+        for name in _SLICE_TABLES:
+            con.execute(f"DROP TABLE {name}")
         # p0: how often two posts of different accounts on the same item are in sync, pooled
         # over the behaviour's items: matching post pairs over all such pairs. Capped items
         # are left out of both counts, as their crowded buckets were never paired.
-        con.register("_coord_capped_ids", capped)
         con.execute(
             """
             CREATE OR REPLACE TEMP TABLE _coord_rates AS
-            WITH synced AS (
-                SELECT behaviour, count(*) AS n FROM _coord_matches
-                ANTI JOIN _coord_capped_ids USING (behaviour, item)
-                GROUP BY ALL
-            ),
+            WITH synced AS (SELECT behaviour, sum(n) AS n FROM _coord_synced GROUP BY ALL),
             possible AS (
                 SELECT behaviour, sum((actions * actions - squares) / 2) AS pairs
                 FROM (SELECT behaviour, item, sum(posts) AS actions,
@@ -380,38 +388,11 @@ def _edges(
                       FROM _coord_held ANTI JOIN _coord_capped_ids USING (behaviour, item)
                       GROUP BY ALL)
                 GROUP BY ALL
-            ),
-            accounts AS (
-                SELECT behaviour, count(DISTINCT account) AS total FROM _coord_held GROUP BY ALL
             )
             SELECT behaviour,
-                   least(1.0, coalesce(s.n, 0) / greatest(coalesce(p.pairs, 0), 1)) AS p0,
-                   ln(a.total) AS ln_accounts
-            FROM accounts a LEFT JOIN possible p USING (behaviour)
+                   least(1.0, coalesce(s.n, 0) / greatest(coalesce(p.pairs, 0), 1)) AS p0
+            FROM _coord_behaviours LEFT JOIN possible p USING (behaviour)
             LEFT JOIN synced s USING (behaviour)
-            """
-        )
-        con.unregister("_coord_capped_ids")
-        con.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE _coord_edges AS
-            WITH posts AS (
-                SELECT behaviour, account_1, account_2, count(DISTINCT post_1) AS posts_1,
-                       count(DISTINCT post_2) AS posts_2
-                FROM _coord_matches SEMI JOIN _coord_listed
-                     USING (behaviour, account_1, account_2)
-                GROUP BY ALL
-            ),
-            items AS (
-                SELECT p.behaviour, p.account_1, p.account_2, count(*) AS items,
-                       sum(r.ln_accounts - ln(i.accounts)) AS weight,
-                       median(p.lag) AS median_lag
-                FROM _coord_pairs p SEMI JOIN _coord_listed USING (behaviour, account_1, account_2)
-                JOIN _coord_items i USING (behaviour, item)
-                JOIN _coord_rates r USING (behaviour)
-                GROUP BY ALL
-            )
-            SELECT * FROM items JOIN posts USING (behaviour, account_1, account_2)
             """
         )
         # The test is per account pair and per side, over all behaviours: of the n posts of
@@ -421,10 +402,19 @@ def _edges(
         # anyone's post on it by chance.
         # A pair is as significant as its weaker side: a hyperactive account is in sync with
         # anyone's few posts by chance, but not the other way round.
+        # Each held item with what the test needs of it, keyed by one integer (account, item):
+        # item ids are unique across behaviours.
         con.execute(
             """
+            CREATE OR REPLACE TEMP TABLE _coord_probe AS
+            SELECT h.account, (h.account::BIGINT << 32) | h.item::BIGINT AS key, h.posts,
+                   pow(1 - r.p0, h.posts) AS apart
+            FROM _coord_held h JOIN _coord_rates r USING (behaviour)
+            -- An item only one account holds is common to no pair.
+            SEMI JOIN (SELECT behaviour, item FROM _coord_items WHERE accounts > 1)
+            USING (behaviour, item);
             CREATE OR REPLACE TEMP TABLE _coord_counts AS
-            SELECT account, count(*) AS items FROM _coord_held GROUP BY ALL;
+            SELECT account, count(*) AS items FROM _coord_probe GROUP BY ALL;
             CREATE OR REPLACE TEMP TABLE _coord_sides (
                 account_1 INTEGER, account_2 INTEGER, n_1 DOUBLE, k_1 DOUBLE, e_1 DOUBLE,
                 n_2 DOUBLE, k_2 DOUBLE, e_2 DOUBLE
@@ -432,57 +422,57 @@ def _edges(
             """
         )
         # Posts are counted per behaviour here (n can only be larger than the posts at
-        # stake: conservative), in batches of pairs so that memory stays bounded when
-        # hyperactive accounts are in many pairs.
-        common_rows = con.execute(
-            """SELECT coalesce(sum(least(c1.items, c2.items)), 0) FROM _coord_tested t
-            JOIN _coord_counts c1 ON c1.account = t.account_1
-            JOIN _coord_counts c2 ON c2.account = t.account_2"""
-        ).fetchall()[0][0]
-        batches = max(1, math.ceil(common_rows / _COMMON_ROWS_PER_BATCH))
+        # stake: conservative), in batches of pairs. The rows of common items stream through
+        # the joins into the sums; each batch builds the hash table of `_coord_probe` again,
+        # so batches are few.
+        tested = con.execute("SELECT count(*) FROM _coord_tested").fetchall()[0][0]
+        batches = max(1, math.ceil(tested / _PAIRS_PER_BATCH))
         for batch in range(batches):
             con.execute(
                 f"""
                 INSERT INTO _coord_sides
                 WITH tested AS (
-                    SELECT t.account_1, t.account_2, c1.items <= c2.items AS first_smaller
+                    SELECT CASE WHEN c1.items <= c2.items THEN t.account_1
+                                ELSE t.account_2 END AS x,
+                           CASE WHEN c1.items <= c2.items THEN t.account_2
+                                ELSE t.account_1 END AS y
                     FROM _coord_tested t
                     JOIN _coord_counts c1 ON c1.account = t.account_1
                     JOIN _coord_counts c2 ON c2.account = t.account_2
-                    WHERE t.h % {batches} = {batch}
+                    WHERE hash(t.account_1, t.account_2) % {batches} = {batch}
                 ),
                 -- Items both hold, found by walking the items of the account that holds
-                -- fewer and probing the other's: work per pair is the smaller item count.
-                common AS (
-                    SELECT t.account_1, t.account_2, s.behaviour,
-                           CASE WHEN t.first_smaller THEN s.posts ELSE o.posts END AS posts_1,
-                           CASE WHEN t.first_smaller THEN o.posts ELSE s.posts END AS posts_2
+                -- fewer (x) and probing the other's (y): work per pair is the smaller count.
+                -- `apart` is (1 - p0)^posts: the chance that none of one side's posts on the
+                -- item is in sync with a given post of the other.
+                sums AS (
+                    SELECT t.x, t.y, sum(s.posts) AS n_x, sum(s.posts * (1 - o.apart)) AS e_x,
+                           sum(o.posts) AS n_y, sum(o.posts * (1 - s.apart)) AS e_y
                     FROM tested t
-                    JOIN _coord_held s
-                      ON s.account = CASE WHEN t.first_smaller THEN t.account_1
-                                          ELSE t.account_2 END
-                    JOIN _coord_held o
-                      ON o.account = CASE WHEN t.first_smaller THEN t.account_2
-                                          ELSE t.account_1 END
-                     AND o.behaviour = s.behaviour AND o.item = s.item
+                    JOIN _coord_probe s ON s.account = t.x
+                    JOIN _coord_probe o ON o.key = (t.y::BIGINT << 32) | (s.key & 4294967295)
+                    GROUP BY t.x, t.y
                 )
-                SELECT c.account_1, c.account_2, sum(c.posts_1), any_value(t.k_1),
-                       sum(c.posts_1 * (1 - pow(1 - r.p0, c.posts_2))), sum(c.posts_2),
-                       any_value(t.k_2), sum(c.posts_2 * (1 - pow(1 - r.p0, c.posts_1)))
-                FROM common c JOIN _coord_rates r USING (behaviour)
-                JOIN _coord_tested t USING (account_1, account_2)
-                GROUP BY c.account_1, c.account_2
+                SELECT t.account_1, t.account_2,
+                       CASE WHEN s.x = t.account_1 THEN n_x ELSE n_y END, t.k_1,
+                       CASE WHEN s.x = t.account_1 THEN e_x ELSE e_y END,
+                       CASE WHEN s.x = t.account_1 THEN n_y ELSE n_x END, t.k_2,
+                       CASE WHEN s.x = t.account_1 THEN e_y ELSE e_x END
+                FROM sums s JOIN _coord_tested t
+                  ON t.account_1 = least(s.x, s.y) AND t.account_2 = greatest(s.x, s.y)
                 """
             )
+            if progress:
+                progress("tests", batch + 1, batches)
         sides = con.sql("SELECT * FROM _coord_sides ORDER BY account_1, account_2").to_arrow_table()
-        m = con.execute("SELECT count(*) FROM _coord_pair_rows").fetchall()[0][0]
         # The number in sync is a sum of Bernoulli trials with unequal rates; a binomial with
         # their mean rate has a tail at least as heavy above the mean (Hoeffding 1956), so its
-        # p-value is a conservative one.
+        # p-value is a conservative one. `bdtrc` is the binomial's survival function (P(X > k))
+        # without importing scipy.stats, which takes most of a second.
         side_p = [
-            binom.sf(
-                sides[f"k_{i}"].to_numpy() - 1,
-                sides[f"n_{i}"].to_numpy(),
+            bdtrc(
+                sides[f"k_{i}"].to_numpy().astype(np.int64) - 1,
+                sides[f"n_{i}"].to_numpy().astype(np.int64),
                 np.clip(
                     sides[f"e_{i}"].to_numpy() / np.maximum(sides[f"n_{i}"].to_numpy(), 1),
                     1e-12,
@@ -492,7 +482,7 @@ def _edges(
             for i in (1, 2)
         ]
         p = np.maximum(side_p[0], side_p[1])
-        q = _bh(p, m)
+        q = _bh(p, in_sync)
         con.register(
             "_coord_tests",
             pa.table(
@@ -516,34 +506,114 @@ def _edges(
             """
         )
         con.unregister("_coord_tests")
-        return con.sql(
+        # Named through dictionaries rather than strings: millions of edges on large data,
+        # each naming two accounts. Account ids follow the sorted names, so ordering by id
+        # orders by name.
+        by_name = sorted(range(len(BEHAVIOURS)), key=BEHAVIOURS.__getitem__)
+        ids = con.sql(
             f"""
-            SELECT b.name AS behaviour, a1.name AS account_1, a2.name AS account_2,
-                   e.* EXCLUDE (behaviour, account_1, account_2)
-            FROM _coord_edge_ids e
-            JOIN (SELECT unnest(range({len(BEHAVIOURS)}))::TINYINT AS id,
-                         unnest({list(BEHAVIOURS)}) AS name) b ON b.id = e.behaviour
-            JOIN _coord_account_names a1 ON a1.id = e.account_1
-            JOIN _coord_account_names a2 ON a2.id = e.account_2
-            ORDER BY b.name, a1.name, a2.name
+            SELECT * FROM _coord_edge_ids
+            ORDER BY list_position({by_name}, behaviour), account_1, account_2
             """
         ).to_arrow_table()
+        return (
+            ids.drop_columns(["behaviour", "account_1", "account_2"])
+            .add_column(0, "behaviour", _named(ids["behaviour"], pa.array(BEHAVIOURS)))
+            .add_column(1, "account_1", _named(ids["account_1"], accounts))
+            .add_column(2, "account_2", _named(ids["account_2"], accounts))
+        )
     finally:
         for table_name in (
-            "_coord_items",
-            "_coord_rows",
-            "_coord_pair_rows",
-            "_coord_hits",
-            "_coord_listed",
-            "_coord_rates",
-            "_coord_edges",
-            "_coord_tested",
             "_coord_held",
+            "_coord_items",
+            "_coord_behaviours",
+            "_coord_synced",
+            "_coord_tested",
+            "_coord_edges",
+            "_coord_rates",
+            "_coord_probe",
             "_coord_counts",
             "_coord_sides",
+            *_SLICE_TABLES,
         ):
             con.execute(f"DROP TABLE IF EXISTS {table_name}")
-        con.unregister("_coord_acts")
+        con.unregister("_coord_capped_ids")
+
+
+# The per-slice tables of `_reduce_slice`, replaced at every slice.
+_SLICE_TABLES = (
+    "_coord_pair_rows",
+    "_coord_candidates",
+    "_coord_rows",
+    "_coord_slice_tested",
+    "_coord_listed",
+    "_coord_slice_pairs",
+)
+
+
+def _reduce_slice(con: duckdb.DuckDBPyConnection, min_weight: int) -> int:
+    """Reduce the matches of one slice of pairs (`_coord_matches`) to what the tests and the
+    edges need, appended to `_coord_synced`, `_coord_tested`, `_coord_pairs` and `_coord_edges`;
+    returns the number of pairs in sync at least once."""
+    con.execute(
+        f"""
+        -- Match rows per pair: an upper bound on the posts in sync on each side, so pairs
+        -- below min_weight (most: strangers in sync once) go no further.
+        CREATE OR REPLACE TEMP TABLE _coord_pair_rows AS
+        SELECT account_1, account_2, count(*) AS n FROM _coord_matches GROUP BY ALL;
+        INSERT INTO _coord_synced
+        SELECT behaviour, count(*) FROM _coord_matches
+        ANTI JOIN _coord_capped_ids USING (behaviour, item) GROUP BY ALL;
+        CREATE OR REPLACE TEMP TABLE _coord_candidates AS
+        SELECT * FROM _coord_matches
+        SEMI JOIN (SELECT account_1, account_2 FROM _coord_pair_rows WHERE n >= {min_weight})
+        USING (account_1, account_2);
+        CREATE OR REPLACE TEMP TABLE _coord_rows AS
+        SELECT behaviour, account_1, account_2, count(*) AS n FROM _coord_candidates GROUP BY ALL;
+        -- k: posts of each side in sync with the other, over all behaviours (a post counts
+        -- once however many behaviours it matches in: a headline with its link).
+        CREATE OR REPLACE TEMP TABLE _coord_slice_tested AS
+        SELECT account_1, account_2, count(DISTINCT post_1)::DOUBLE AS k_1,
+               count(DISTINCT post_2)::DOUBLE AS k_2
+        FROM _coord_candidates
+        GROUP BY ALL HAVING least(k_1, k_2) >= {min_weight};
+        INSERT INTO _coord_tested SELECT * FROM _coord_slice_tested;
+        CREATE OR REPLACE TEMP TABLE _coord_listed AS
+        SELECT behaviour, account_1, account_2 FROM _coord_rows WHERE n >= {min_weight}
+        UNION
+        SELECT r.behaviour, r.account_1, r.account_2
+        FROM _coord_rows r SEMI JOIN _coord_slice_tested USING (account_1, account_2);
+        -- The closest match per shared item of listed pairs: their lags and evidence.
+        CREATE OR REPLACE TEMP TABLE _coord_slice_pairs AS
+        SELECT behaviour, account_1, account_2, item, min(lag) AS lag,
+               arg_min(t_1, lag) AS t_1, arg_min(t_2, lag) AS t_2
+        FROM _coord_candidates SEMI JOIN _coord_listed USING (behaviour, account_1, account_2)
+        GROUP BY ALL;
+        INSERT INTO _coord_pairs SELECT * FROM _coord_slice_pairs;
+        INSERT INTO _coord_edges
+        WITH posts AS (
+            SELECT behaviour, account_1, account_2, count(DISTINCT post_1) AS posts_1,
+                   count(DISTINCT post_2) AS posts_2
+            FROM _coord_candidates SEMI JOIN _coord_listed USING (behaviour, account_1, account_2)
+            GROUP BY ALL
+        ),
+        items AS (
+            SELECT p.behaviour, p.account_1, p.account_2, count(*) AS items,
+                   sum(b.ln_accounts - ln(i.accounts)) AS weight, median(p.lag) AS median_lag
+            FROM _coord_slice_pairs p JOIN _coord_items i USING (behaviour, item)
+            JOIN _coord_behaviours b USING (behaviour)
+            GROUP BY ALL
+        )
+        SELECT behaviour, account_1, account_2, items, weight, median_lag, posts_1, posts_2
+        FROM items JOIN posts USING (behaviour, account_1, account_2)
+        """
+    )
+    return int(con.execute("SELECT count(*) FROM _coord_pair_rows").fetchall()[0][0])
+
+
+def _named(ids: pa.ChunkedArray, names: pa.Array) -> pa.DictionaryArray:
+    """Integer ids as a dictionary array over their names."""
+    return pa.DictionaryArray.from_arrays(ids.combine_chunks().cast(pa.int32()), names)
 
 
 def _bh(p: np.ndarray, m: int) -> np.ndarray:

@@ -15,10 +15,11 @@ Each co-action behaviour is a way two posts can share an item:
 - "co-hashtag": the same hashtag, case-folded, in posts that are not reposts;
 - "co-text": the same text after `voxpop.enrich.text.normalize_text`, in posts that are not
   reposts (a post whose normalised text is empty, only a link say, shares nothing);
-- "co-similar": near-duplicate text: MinHash (vectorised numpy) over
-  `voxpop.enrich.text.shingles` of the normalised text, banded LSH; posts whose signatures
-  agree on a whole band are joined, and each connected group of posts becomes one item.
-  Identical texts are near-duplicates too.
+- "co-similar": near-duplicate text: MinHash (vectorised numpy) over the two-token shingles
+  of the normalised text's `voxpop.enrich.text.tokens` (words, or character bigrams in CJK and
+  other unsegmented scripts), banded LSH; posts whose signatures agree on a whole band and on
+  `SIMILARITY` of all permutations are joined, and each connected group of posts becomes one
+  item. Identical texts are near-duplicates too.
 
 Reposts carry no URLs, hashtags or text of their own here, as in coordination-network-toolkit
 (a plain rebroadcast always duplicates its original). Context posts (seen only as references)
@@ -28,6 +29,7 @@ per distinct text.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
@@ -39,7 +41,9 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from voxpop.enrich.text import normalize_text, shingles
+from voxpop.enrich import ProgressCallback
+from voxpop.enrich._workers import Workers
+from voxpop.enrich.text import token_runs
 from voxpop.enrich.urls import url_key_array
 
 __all__ = [
@@ -48,6 +52,7 @@ __all__ = [
     "Actions",
     "Behaviour",
     "actions",
+    "text_signatures",
 ]
 
 Behaviour = Literal[
@@ -66,23 +71,32 @@ ACTION_SCHEMA = pa.schema(
 )
 
 
+def _silent(step: str, done: int, total: int) -> None:
+    pass
+
+
 @dataclass(frozen=True, slots=True)
 class Actions:
-    """Integer-encoded actions and the dictionaries that name their ids."""
+    """The dictionaries that name the integer ids of the actions in `_coord_actions`."""
 
-    table: pa.Table  # ACTION_SCHEMA
     items: pa.Table  # row i names item i: behaviour, item (the shared post, URL key, text...)
     accounts: pa.Array  # sorted account ids as strings; position = account id
 
 
-# The posts every behaviour reads: collected posts with an author and a time. Posts are told
-# apart by a 64-bit hash of their key: only distinct-post counts need them, and two of 10^7
-# posts share a hash with probability ~3e-6.
-_BASE = """
-    SELECT author_id AS account, hash(platform, post_id) AS post,
-           epoch_us(created_at) / 1e6 AS t, kind, parent_id, urls, hashtags, text
-    FROM posts
-    WHERE NOT context AND author_id IS NOT NULL AND created_at IS NOT NULL
+# The posts every behaviour reads: collected posts with an author and a time.
+_READ = "NOT p.context AND p.author_id IS NOT NULL AND p.created_at IS NOT NULL"
+# Accounts get their integer ids in DuckDB, so that no string per action reaches Python. Posts
+# are told apart by a 64-bit hash of their key: only distinct-post counts need them, and two
+# of 10^7 posts share a hash with probability ~3e-6.
+_BASE = f"""
+    CREATE OR REPLACE TEMP TABLE _coord_accounts AS
+    SELECT name, (row_number() OVER (ORDER BY name) - 1)::INTEGER AS id
+    FROM (SELECT DISTINCT p.author_id AS name FROM {{posts}} p WHERE {_READ});
+    CREATE OR REPLACE TEMP VIEW _coord_base AS
+    SELECT a.id AS account, hash(p.platform, p.post_id) AS post,
+           epoch_us(p.created_at) / 1e6 AS t, p.kind, p.parent_id, p.urls, p.hashtags, p.text
+    FROM {{posts}} p JOIN _coord_accounts a ON a.name = p.author_id
+    WHERE {_READ}
 """
 
 _PARENT_KINDS = {
@@ -97,89 +111,94 @@ _PARENT_KINDS = {
 # estimated Jaccard), so that chains of loosely similar chatter do not merge into one item.
 _PERMUTATIONS = 64
 _BANDS = 16
-_SHINGLE = 2
 _SEED = 1
 SIMILARITY = 0.7
-_TEXT_CHUNK = 100_000  # distinct texts normalised and signed at a time
+_TEXT_CHUNK = 50_000  # distinct texts normalised or signed per task of a worker
 
 
-def actions(con: duckdb.DuckDBPyConnection, posts: str, behaviours: Sequence[str]) -> Actions:
-    """The actions of `behaviours` over the table or view named `posts` (POST_SCHEMA columns)."""
-    con.execute(f"CREATE OR REPLACE TEMP VIEW _coord_base AS {_BASE.replace('posts', posts)}")
-    parts: list[tuple[str, pa.Table]] = []  # (behaviour, table of item, account, post, t)
+def actions(
+    con: duckdb.DuckDBPyConnection,
+    posts: str,
+    behaviours: Sequence[str],
+    progress: ProgressCallback | None = None,
+) -> Actions:
+    """The actions of `behaviours` over the table or view named `posts` (POST_SCHEMA columns),
+    written to the temporary table `_coord_actions` (`ACTION_SCHEMA`): they stay in DuckDB,
+    within its memory limit, for the kernels that follow. `progress(step, done, total)` is
+    told of the text chunks normalised and signed."""
+    con.execute(_BASE.format(posts=posts))
+    # (behaviour, table of item, account, post, t, and the names of integer items or None
+    # when the items are the names themselves)
+    parts: list[tuple[str, pa.Table, pa.Array | None]] = []
     for behaviour in behaviours:
         if behaviour in _PARENT_KINDS:
-            parts.append(
-                (
-                    behaviour,
-                    con.sql(
-                        f"""SELECT parent_id AS item, account, post, t FROM _coord_base
-                        WHERE kind IN {_PARENT_KINDS[behaviour]} AND parent_id IS NOT NULL"""
-                    ).to_arrow_table(),
-                )
-            )
+            table = con.sql(
+                f"""SELECT parent_id AS item, account, post, t FROM _coord_base
+                WHERE kind IN {_PARENT_KINDS[behaviour]} AND parent_id IS NOT NULL"""
+            ).to_arrow_table()
+            parts.append((behaviour, table, None))
         elif behaviour == "co-link":
-            parts.append((behaviour, _links(con)))
+            parts.append((behaviour, _links(con), None))
         elif behaviour == "co-hashtag":
-            parts.append(
-                (
-                    behaviour,
-                    con.sql(
-                        """SELECT DISTINCT lower(h) AS item, account, post, t
-                        FROM (SELECT unnest(hashtags) AS h, account, post, t
-                              FROM _coord_base WHERE kind <> 'repost')
-                        WHERE h IS NOT NULL AND h <> ''"""
-                    ).to_arrow_table(),
-                )
-            )
+            table = con.sql(
+                """SELECT DISTINCT lower(h) AS item, account, post, t
+                FROM (SELECT unnest(hashtags) AS h, account, post, t
+                      FROM _coord_base WHERE kind <> 'repost')
+                WHERE h IS NOT NULL AND h <> ''"""
+            ).to_arrow_table()
+            parts.append((behaviour, table, None))
     text_behaviours = [b for b in behaviours if b in ("co-text", "co-similar")]
     if text_behaviours:
-        parts.extend(_texts(con, text_behaviours))
-    con.execute("DROP VIEW _coord_base")
-    return _encode(parts)
+        parts.extend(_texts(con, text_behaviours, progress or _silent))
+    accounts = con.sql("SELECT name FROM _coord_accounts ORDER BY id").to_arrow_table()["name"]
+    con.execute("DROP VIEW _coord_base; DROP TABLE _coord_accounts")
+    return _encode(con, parts, accounts.combine_chunks())
 
 
-def _encode(parts: Sequence[tuple[str, pa.Table]]) -> Actions:
-    """Integer ids for accounts (sorted names) and items (per behaviour, then offset)."""
-    names = [pc.unique(part["account"]) for _, part in parts if part.num_rows]
-    accounts = (
-        pc.unique(pa.chunked_array(names, pa.string())).sort()
-        if names
-        else pa.array([], pa.string())
-    )
-    if isinstance(accounts, pa.ChunkedArray):
-        accounts = accounts.combine_chunks()
-    tables: list[pa.Table] = []
+def _encode(
+    con: duckdb.DuckDBPyConnection,
+    parts: Sequence[tuple[str, pa.Table, pa.Array | None]],
+    accounts: pa.Array,
+) -> Actions:
+    """The table `_coord_actions`, with item ids offset per behaviour so that they are unique,
+    and the dictionaries."""
+    con.register("_coord_part", ACTION_SCHEMA.empty_table())
+    con.execute("CREATE OR REPLACE TEMP TABLE _coord_actions AS SELECT * FROM _coord_part")
     item_tables: list[pa.Table] = []
     offset = 0
-    for behaviour, part in parts:
-        encoded = pc.dictionary_encode(part["item"]).combine_chunks()
-        size = len(encoded.dictionary)
-        tables.append(
+    for behaviour, part, names in parts:
+        if names is None:
+            encoded = pc.dictionary_encode(part["item"]).combine_chunks()
+            ids, names = encoded.indices, encoded.dictionary
+        else:
+            ids = part["item"]
+        con.register(
+            "_coord_part",
             pa.table(
                 {
                     "behaviour": pa.array(
                         np.full(part.num_rows, BEHAVIOURS.index(behaviour), np.int8)
                     ),
-                    "item": pa.array(encoded.indices.to_numpy().astype(np.int32) + offset),
-                    "account": pc.index_in(part["account"], value_set=accounts).cast(pa.int32()),
+                    "item": pc.add(ids.cast(pa.int32()), pa.scalar(offset, pa.int32())),
+                    "account": part["account"],
                     "post": part["post"],
                     "t": part["t"],
                 },
                 schema=ACTION_SCHEMA,
-            )
+            ),
         )
+        con.execute("INSERT INTO _coord_actions SELECT * FROM _coord_part")
+        con.unregister("_coord_part")
         item_tables.append(
             pa.table(
                 {
-                    "behaviour": pa.array([behaviour] * size, pa.string()),
-                    "item": encoded.dictionary.cast(pa.string()),
+                    "behaviour": pa.array([behaviour] * len(names), pa.string()),
+                    "item": names.cast(pa.string()),
                 }
             )
         )
-        offset += size
+        offset += len(names)
     return Actions(
-        table=pa.concat_tables(tables) if tables else ACTION_SCHEMA.empty_table(),
         items=pa.concat_tables(item_tables)
         if item_tables
         else pa.table({"behaviour": pa.array([], pa.string()), "item": pa.array([], pa.string())}),
@@ -208,55 +227,105 @@ def _links(con: duckdb.DuckDBPyConnection) -> pa.Table:
         con.unregister("_coord_links")
 
 
-def _texts(con: duckdb.DuckDBPyConnection, behaviours: Sequence[str]) -> list[tuple[str, pa.Table]]:
-    rows = con.sql(
-        "SELECT account, post, t, text FROM _coord_base WHERE kind <> 'repost' AND text <> ''"
-    ).to_arrow_table()
-    # Work per distinct raw text: copies, retweeted headlines and campaigns repeat them. In
-    # chunks, so that the Python strings and shingle sets of only one chunk are alive at once
-    # (all 2.3M distinct texts of 10M posts, normalised and shingled at once, took ~3 GB).
-    raw = pc.dictionary_encode(rows["text"]).combine_chunks()
-    with_signatures = "co-similar" in behaviours
-    normalized_parts: list[pa.Array] = []
-    signature_parts: list[np.ndarray] = []
-    for start in range(0, len(raw.dictionary), _TEXT_CHUNK):
-        chunk = raw.dictionary.slice(start, _TEXT_CHUNK).to_pylist()
-        normalized, chunk_signatures = _normalize_and_sign(
-            con, chunk, with_signatures=with_signatures
-        )
-        normalized_parts.append(pa.array(normalized, pa.string()))
-        if chunk_signatures is not None:
-            signature_parts.append(chunk_signatures)
-    empty = np.zeros((0, _PERMUTATIONS), np.uint32)
-    signatures = np.concatenate([empty, *signature_parts]) if with_signatures else None
-    per_post = pa.concat_arrays(normalized_parts or [pa.array([], pa.string())]).take(raw.indices)
-    keep = pc.not_equal(per_post, "")
-    kept = rows.drop_columns(["text"]).filter(keep)
-    out: list[tuple[str, pa.Table]] = []
-    if "co-text" in behaviours:
-        out.append(("co-text", kept.append_column("item", per_post.filter(keep))))
-    if signatures is not None:
-        groups = _similar_groups(signatures).take(raw.indices).filter(keep)
-        similar = kept.append_column("item", groups)
-        out.append(("co-similar", similar.filter(similar["item"].is_valid())))
-    return [(b, t.select(["item", "account", "post", "t"])) for b, t in out]
+def _texts(
+    con: duckdb.DuckDBPyConnection, behaviours: Sequence[str], progress: ProgressCallback
+) -> list[tuple[str, pa.Table, pa.Array]]:
+    """co-text and co-similar actions, with integer items: the distinct normalised texts, and
+    the near-duplicate groups of those texts named "s" + a number.
 
-
-def _normalize_and_sign(
-    con: duckdb.DuckDBPyConnection, texts: list[str], *, with_signatures: bool
-) -> tuple[list[str], np.ndarray | None]:
-    """Normalised texts and, if asked, their MinHash signatures (a row of zeros for a text
-    without tokens)."""
-    normalized = [normalize_text(text) for text in texts]
-    if not with_signatures:
-        return normalized, None
-    # Texts that differ only in links or mentions normalise alike: shingle each once.
-    distinct: dict[str, int] = {}
-    index = np.fromiter(
-        (distinct.setdefault(text, len(distinct)) for text in normalized), np.int64, len(texts)
+    Work is per distinct text, in chunks, and only the texts travel to Python: copies,
+    retweeted headlines and campaigns repeat texts, and 10M posts hold ~2.3M distinct ones.
+    The raw texts are numbered in hash order so that the group numbers repeat across runs.
+    """
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _coord_raw AS
+        SELECT text, (row_number() OVER (ORDER BY hash(text), text) - 1)::INTEGER AS raw
+        FROM (SELECT DISTINCT text FROM _coord_base WHERE kind <> 'repost' AND text <> '')
+        """
     )
-    sets = [shingles(text, _SHINGLE, normalized=True) for text in distinct]
-    return normalized, _minhash(con, sets)[index]
+    count = con.execute("SELECT count(*) FROM _coord_raw").fetchall()[0][0]
+    raw_chunks = (
+        con.sql(
+            "SELECT text FROM _coord_raw WHERE raw >= $1 AND raw < $2 ORDER BY raw",
+            params=[start, start + _TEXT_CHUNK],
+        )
+        .to_arrow_table()["text"]
+        .to_pylist()
+        for start in range(0, count, _TEXT_CHUNK)
+    )
+    chunks: list[pa.Array] = []
+    # Normalising and tokenising are pure Python: worker processes use every core.
+    pool = Workers(os.cpu_count() or 1)
+    try:
+        for chunk in pool.map("normalize", 0, raw_chunks):
+            chunks.append(pa.array(chunk, pa.string()))
+            progress("normalise texts", sum(map(len, chunks)), count)
+        normalized = pa.chunked_array(chunks, pa.string())
+        # The distinct normalised texts are the co-text items; a text normalised to nothing
+        # (only a link, say) shares nothing.
+        encoded = pc.dictionary_encode(normalized).combine_chunks()
+        texts = encoded.dictionary
+        signatures = _signatures(texts, pool, progress) if "co-similar" in behaviours else None
+    except BaseException:
+        pool.close(kill=True)
+        raise
+    pool.close()
+    text_item = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+    empty = np.asarray(pc.equal(texts, "").to_numpy(zero_copy_only=False), bool)
+    columns: dict[str, pa.Array] = {
+        "raw": pa.array(np.arange(count, dtype=np.int32)),
+        "text_item": pa.array(text_item, mask=empty[text_item]),
+    }
+    out_names: dict[str, pa.Array] = {"co-text": texts}
+    if signatures is not None:
+        groups = _similar_groups(signatures)[text_item]
+        columns["similar_item"] = pa.array(groups, mask=groups < 0)
+        labels = pa.array(np.arange(max(int(groups.max(initial=-1)) + 1, 0))).cast(pa.string())
+        out_names["co-similar"] = pc.binary_join_element_wise("s", labels, "")
+    con.register("_coord_text_items", pa.table(columns))
+    try:
+        item_columns = ", ".join(f"m.{c}" for c in columns if c != "raw")
+        rows = con.sql(
+            f"""
+            SELECT {item_columns}, b.account, b.post, b.t
+            FROM _coord_base b JOIN _coord_raw r USING (text)
+            JOIN _coord_text_items m USING (raw)
+            WHERE b.kind <> 'repost' AND b.text <> ''
+            """
+        ).to_arrow_table()
+    finally:
+        con.unregister("_coord_text_items")
+        con.execute("DROP TABLE _coord_raw")
+    out: list[tuple[str, pa.Table, pa.Array]] = []
+    for behaviour, column in (("co-text", "text_item"), ("co-similar", "similar_item")):
+        if behaviour in behaviours:
+            part = rows.filter(rows[column].is_valid())
+            out.append(
+                (
+                    behaviour,
+                    part.select([column, "account", "post", "t"]).rename_columns(
+                        ["item", "account", "post", "t"]
+                    ),
+                    out_names[behaviour],
+                )
+            )
+    return out
+
+
+def _signatures(texts: pa.Array, pool: Workers, progress: ProgressCallback) -> np.ndarray:
+    """MinHash signatures of normalised texts (a row of zeros for a text without tokens), a
+    chunk per task of the worker processes."""
+    signatures = np.zeros((len(texts), _PERMUTATIONS), np.uint32)
+    chunks = (
+        texts.slice(start, _TEXT_CHUNK).to_pylist() for start in range(0, len(texts), _TEXT_CHUNK)
+    )
+    start = 0
+    for chunk in pool.map("minhash", 0, chunks):
+        signatures[start : start + len(chunk)] = chunk
+        start += len(chunk)
+        progress("sign texts", start, len(texts))
+    return signatures
 
 
 # Multiply-shift hash functions, one per permutation: h(x) = (a * x + b) mod 2^64 >> 32 with
@@ -264,61 +333,83 @@ def _normalize_and_sign(
 _HASH_A, _HASH_B = np.random.default_rng(_SEED).integers(
     0, 2**64 - 1, size=(2, _PERMUTATIONS), dtype=np.uint64
 ) | np.array([[1], [0]], np.uint64)
+# Mixes the hashes of a shingle's two tokens, in order ("a b" is not "b a").
+_PAIR = np.uint64(0x9E3779B97F4A7C15)
 
 
-def _minhash(con: duckdb.DuckDBPyConnection, sets: Sequence[set[str]]) -> np.ndarray:
-    """MinHash signatures of shingle sets, vectorised over all shingles at once: each shingle
-    is hashed to 64 bits once (DuckDB's `hash`), then each permutation is one pass of numpy
-    over the flat hashes and one `minimum.reduceat` per text."""
-    lengths = np.fromiter(map(len, sets), np.int64, len(sets))
-    signatures = np.zeros((len(sets), _PERMUTATIONS), np.uint32)
-    if not lengths.any():
+def text_signatures(texts: list[str]) -> np.ndarray:
+    """MinHash signatures over the two-token shingles of the `token_runs` of normalised texts
+    (a text of one token is one shingle; a row of zeros for a text without tokens).
+
+    Vectorised: each token is hashed to 64 bits once (DuckDB's `hash`), a shingle's hash mixes
+    its tokens' hashes, then each permutation is one pass of numpy over the flat shingle hashes
+    and one `minimum.reduceat` per text. A task of the worker processes (`Workers`).
+    """
+    tokens, offsets = token_runs(texts)
+    n = len(texts)
+    signatures = np.zeros((n, _PERMUTATIONS), np.uint32)
+    if not tokens:
         return signatures
-    con.register(
-        "_coord_shingles",
-        pa.table({"s": pa.array([s for shingle_set in sets for s in shingle_set], pa.string())}),
-    )
-    try:
-        hashes = con.sql("SELECT hash(s) AS h FROM _coord_shingles").to_arrow_table()
-    finally:
-        con.unregister("_coord_shingles")
-    flat = hashes["h"].to_numpy()
+    with duckdb.connect() as con:
+        con.register("tokens", pa.table({"s": pa.array(tokens, pa.string())}))
+        token_hashes = con.sql("SELECT hash(s) AS h FROM tokens").to_arrow_table()["h"].to_numpy()
+    lengths = np.diff(offsets)
+    owner = np.repeat(np.arange(n), lengths)
+    # A token starts a shingle unless it is the last of its text; a text of one token is a
+    # shingle of one token.
+    last = np.zeros(len(token_hashes), bool)
+    last[offsets[1:][lengths > 0] - 1] = True
+    single = lengths[owner] == 1
+    keep = ~last | single
+    following = np.append(token_hashes[1:], np.uint64(0))
+    flat = np.where(single, token_hashes, token_hashes * _PAIR + following)[keep]
     nonempty = lengths > 0
-    starts = (np.cumsum(lengths) - lengths)[nonempty]
+    starts = np.searchsorted(owner[keep], np.flatnonzero(nonempty))
+    values = np.empty_like(flat)
     for p in range(_PERMUTATIONS):
-        values = ((flat * _HASH_A[p] + _HASH_B[p]) >> np.uint64(32)).astype(np.uint32)
+        np.multiply(flat, _HASH_A[p], out=values)
+        np.add(values, _HASH_B[p], out=values)
+        np.right_shift(values, np.uint64(32), out=values)
         signatures[nonempty, p] = np.minimum.reduceat(values, starts)
     return signatures
 
 
-def _similar_groups(signatures: np.ndarray) -> pa.Array:
-    """A near-duplicate group label per signature ("s" + a component number), None for none."""
-    m = len(signatures)
-    if m == 0:
-        return pa.array([], pa.string())
-    # Identical signatures (mostly identical texts) are one row here.
-    rows = signatures.view(np.dtype((np.void, signatures.itemsize * _PERMUTATIONS))).ravel()
-    _, first, index = np.unique(rows, return_index=True, return_inverse=True)
-    unique = signatures[first]
+def _similar_groups(signatures: np.ndarray) -> np.ndarray:
+    """A near-duplicate group number per signature, -1 for a text without tokens."""
+    n = len(signatures)
+    if n == 0:
+        return np.zeros(0, np.int64)
     # Rows whose band agrees are linked to the first row with that band: a star per bucket
-    # links a bucket of k rows with k - 1 edges, never k^2.
+    # links a bucket of k rows with k - 1 edges, never k^2. A band is keyed by a 64-bit mix
+    # of its values; two bands that collide are still checked on the whole signature below.
     rows_per_band = _PERMUTATIONS // _BANDS
-    sources: list[np.ndarray] = []
-    targets: list[np.ndarray] = []
+    keys = np.zeros((n, _BANDS), np.uint64)
+    for column in range(rows_per_band):  # the column-th value of every band at once
+        keys = keys * _PAIR + signatures[:, column::rows_per_band]
+    candidates: list[np.ndarray] = []
     for band in range(_BANDS):
-        block = np.ascontiguousarray(unique[:, band * rows_per_band : (band + 1) * rows_per_band])
-        keys = block.view(np.dtype((np.void, block.dtype.itemsize * rows_per_band))).ravel()
-        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-        mates = np.flatnonzero(first[inverse] != np.arange(len(keys)))
-        heads = first[inverse][mates]
-        agree = (unique[mates] == unique[heads]).mean(axis=1)
-        similar = agree >= SIMILARITY
-        sources.append(mates[similar])
-        targets.append(heads[similar])
-    n = len(unique)
-    src = np.concatenate(sources)
-    graph = coo_matrix((np.ones(len(src), np.int8), (src, np.concatenate(targets))), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    names = np.char.add("s", labels.astype(str)).astype(object)
-    names[~unique.any(axis=1)] = None
-    return pa.array(names[index], pa.string())
+        order = np.argsort(keys[:, band], kind="stable")
+        sorted_keys = keys[order, band]
+        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+        # With a stable sort, the first row of each run is the bucket's first row.
+        heads = np.repeat(order[starts], np.diff(np.r_[starts, n]))
+        mates = heads != order
+        candidates.append(
+            (order[mates].astype(np.uint64) << np.uint64(32)) | heads[mates].astype(np.uint64)
+        )
+    # A pair of rows is usually a candidate in many bands: check it once.
+    # (Sorted by hand: np.unique's hash-based path is ten times slower here.)
+    pairs = np.sort(np.concatenate(candidates))
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
+    src = (pairs >> np.uint64(32)).astype(np.int64)
+    dst = (pairs & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    similar = np.zeros(len(pairs), bool)
+    for begin in range(0, len(pairs), _TEXT_CHUNK):
+        block = slice(begin, begin + _TEXT_CHUNK)
+        agree = (signatures[src[block]] == signatures[dst[block]]).mean(axis=1)
+        similar[block] = agree >= SIMILARITY
+    src, dst = src[similar], dst[similar]
+    graph = coo_matrix((np.ones(len(src), np.int8), (src, dst)), shape=(n, n))
+    labels: np.ndarray = connected_components(graph, directed=False)[1]
+    labels[~signatures.any(axis=1)] = -1
+    return labels

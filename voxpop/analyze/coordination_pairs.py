@@ -1,44 +1,46 @@
-"""The pair kernel: accounts acting on the same item within a time window, as edges with evidence.
+"""The pair kernel: accounts acting on the same item within a time window.
 
-Actions are partitioned by (behaviour, item, time bucket of one window): two actions can only
-be within a window of each other if their buckets are equal or adjacent, so the self-join is an
-equality join on (behaviour, item, bucket) against the three neighbouring buckets, and the
-work per partition is bounded by its size. A partition holding more than `max_group` actions
-(one URL posted by 100,000 accounts in a minute) contributes no pairs: it would make
-max_group^2 of them, and an item that popular is no evidence of coordination anyway. Capped
-partitions are returned so that the output can say what was left out.
+Actions are partitioned by (item, time bucket of one window; item ids are unique across
+behaviours): two actions can only be within a window of each other if their buckets are equal
+or adjacent, so the self-join is an equality join on one integer `cell` = (item, bucket)
+against the three neighbouring cells, and the work per partition is bounded by its size. A
+partition holding more than `max_group` actions (one URL posted by 100,000 accounts in a
+minute) contributes no pairs: it would make max_group^2 of them, and an item that popular is
+no evidence of coordination anyway. Capped partitions are returned so that the output can say
+what was left out.
 
-Edges are undirected (account_1 < account_2) and keep both directed counts of
-coordination-network-toolkit: `posts_1` is the number of distinct posts of account_1 with a
-match by account_2 within the window (the toolkit's weight of account_1 -> account_2), and
-`posts_2` the reverse.
+The matching post pairs are made one slice of accounts at a time (`match_slice`): every match
+of a pair (account_1 < account_2) has the same account_1, so a slice by account_1 holds all
+the evidence of its pairs, and the caller reduces each slice to per-pair aggregates before the
+next. Memory then follows the largest slice, not the tens of millions of post pairs that 10M
+posts make.
+
+Pairs are undirected (account_1 < account_2) and keep both directed counts of
+coordination-network-toolkit: `post_1` is a post of account_1 with a match by account_2 within
+the window (counted distinct, the toolkit's weight of account_1 -> account_2), `post_2` the
+reverse.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import duckdb
 import pyarrow as pa
 
-__all__ = ["closest_matches", "co_action_pairs", "drop_pairs"]
+__all__ = ["bucket_actions", "drop_pairs", "match_slice", "slices"]
+
+# Matching post pairs made per slice: ~40 bytes each in DuckDB, with the aggregates over them.
+_MATCHES_PER_SLICE = 8_000_000
 
 
-def co_action_pairs(
-    con: duckdb.DuckDBPyConnection,
-    actions: pa.Table,
-    windows: Mapping[int, float],
-    *,
-    max_group: int,
+def bucket_actions(
+    con: duckdb.DuckDBPyConnection, windows: Mapping[int, float], *, max_group: int
 ) -> pa.Table:
-    """Find synchronised pairs among `actions` (`ACTION_SCHEMA`, integer ids; `windows` by
-    behaviour index); returns the capped partitions (behaviour, item ids, counts, times).
-
-    Leaves a temporary table in `con` for the next steps (drop it with `drop_pairs`):
-    `_coord_matches`, one row per pair of matching posts (behaviour, item, account_1,
-    account_2, post_1, post_2, t_1, t_2, lag).
-    """
-    con.register("_coord_actions_in", actions)
+    """Bucket the table `_coord_actions` (`ACTION_SCHEMA`, integer ids; `windows` by behaviour
+    index) into the temporary table `_coord_kept`, leaving out crowded partitions; returns
+    those (behaviour, item ids, counts, times). Drop what it leaves with `drop_pairs`."""
     con.register(
         "_coord_windows",
         pa.table(
@@ -55,7 +57,7 @@ def co_action_pairs(
             SELECT a.*, w.win, floor(a.t / w.win)::BIGINT AS bucket,
                    count(*) OVER (PARTITION BY a.behaviour, a.item,
                                   floor(a.t / w.win)::BIGINT) AS group_size
-            FROM _coord_actions_in a JOIN _coord_windows w USING (behaviour)
+            FROM _coord_actions a JOIN _coord_windows w USING (behaviour)
             """
         )
         capped = con.sql(
@@ -69,49 +71,50 @@ def co_action_pairs(
         ).to_arrow_table()
         con.execute(
             f"""
-            CREATE OR REPLACE TEMP TABLE _coord_matches AS
-            WITH kept AS (
-                SELECT behaviour, item, account, post, t, win, bucket
-                FROM _coord_bucketed WHERE group_size <= {int(max_group)}
-            ),
-            shifted AS (
-                SELECT k.*, k.bucket + d.d AS probe
-                FROM kept k, (VALUES (-1), (0), (1)) d(d)
-            )
-            SELECT a.behaviour, a.item, a.account AS account_1, b.account AS account_2,
-                   a.post AS post_1, b.post AS post_2, a.t AS t_1, b.t AS t_2,
-                   abs(b.t - a.t) AS lag
-            FROM shifted a JOIN kept b
-              ON a.behaviour = b.behaviour AND a.item = b.item AND a.probe = b.bucket
-            WHERE a.account < b.account AND abs(b.t - a.t) <= a.win
+            CREATE OR REPLACE TEMP TABLE _coord_kept AS
+            SELECT behaviour, item, account, post, t, win, group_size,
+                   (item::BIGINT << 32) + bucket AS cell
+            FROM _coord_bucketed WHERE group_size <= {int(max_group)}
             """
         )
         return capped
     finally:
         con.execute("DROP TABLE IF EXISTS _coord_bucketed")
-        con.unregister("_coord_actions_in")
         con.unregister("_coord_windows")
 
 
-def closest_matches(con: duckdb.DuckDBPyConnection, pairs: str) -> None:
-    """`_coord_pairs`: for the (behaviour, account_1, account_2) rows of the table `pairs`, one
-    row per item they share with the smallest lag and the times t_1, t_2 of that closest match.
+def slices(con: duckdb.DuckDBPyConnection) -> int:
+    """How many account slices keep each slice near `_MATCHES_PER_SLICE` matching pairs.
 
-    Only for pairs worth listing: grouped over all 81M matches of 10M posts, it took ~20 s and
-    ~2.7 GB of the peak, mostly for pairs that are then dropped.
-    """
+    The sum of squared partition sizes bounds the pairs a partition makes with itself; pairs
+    with the neighbouring buckets add about as many again, most of which fall outside the
+    window."""
+    squares = con.execute("SELECT coalesce(sum(group_size), 0) FROM _coord_kept").fetchall()[0][0]
+    return max(1, math.ceil(int(squares) / _MATCHES_PER_SLICE))
+
+
+def match_slice(con: duckdb.DuckDBPyConnection, slice_: int, of: int) -> None:
+    """`_coord_matches`: one row per pair of matching posts (behaviour, item, account_1,
+    account_2, post_1, post_2, t_1, t_2, lag) for the pairs whose account_1 is in slice
+    `slice_` of `of` (by account id modulo `of`)."""
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE _coord_pairs AS
-        SELECT behaviour, account_1, account_2, item, min(lag) AS lag,
-               arg_min(t_1, lag) AS t_1, arg_min(t_2, lag) AS t_2
-        FROM _coord_matches SEMI JOIN {pairs} USING (behaviour, account_1, account_2)
-        GROUP BY behaviour, account_1, account_2, item
+        CREATE OR REPLACE TEMP TABLE _coord_matches AS
+        WITH shifted AS (
+            SELECT k.behaviour, k.item, k.account, k.post, k.t, k.win, k.cell + d.d AS probe
+            FROM _coord_kept k, (VALUES (-1), (0), (1)) d(d)
+            WHERE k.account % {int(of)} = {int(slice_)}
+        )
+        SELECT a.behaviour, a.item, a.account AS account_1, b.account AS account_2,
+               a.post AS post_1, b.post AS post_2, a.t AS t_1, b.t AS t_2,
+               abs(b.t - a.t) AS lag
+        FROM shifted a JOIN _coord_kept b ON a.probe = b.cell
+        WHERE a.account < b.account AND abs(b.t - a.t) <= a.win
         """
     )
 
 
 def drop_pairs(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop the temporary tables `co_action_pairs` and `closest_matches` left."""
-    con.execute("DROP TABLE IF EXISTS _coord_matches")
-    con.execute("DROP TABLE IF EXISTS _coord_pairs")
+    """Drop the temporary tables of this module."""
+    for name in ("_coord_kept", "_coord_matches"):
+        con.execute(f"DROP TABLE IF EXISTS {name}")

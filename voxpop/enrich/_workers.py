@@ -1,4 +1,5 @@
-"""Worker processes for the CPU-bound enrichers: fastText, VADER and feature hashing.
+"""Worker processes for the CPU-bound enrichers (fastText, VADER, feature hashing) and for the
+text work of coordination detection (normalisation, MinHash signatures).
 
 None of them releases the GIL, so threads would not help; worker processes use every core.
 They are plain child interpreters running `serve()`, fed over pipes, not a
@@ -15,15 +16,19 @@ in the caller with the same code.
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import itertools
 import os
 import pickle
 import queue
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
+
+from voxpop.enrich.text import normalize_texts
 
 __all__ = ["Workers", "compute", "serve"]
 
@@ -50,7 +55,15 @@ def _load(kind: str, arg: int) -> Any:
 
 def compute(kind: str, arg: int, texts: list[str]) -> Any:
     """Run one enricher on texts: language -> (langs, confidences); vader -> (scores, labels)
-    of the texts prepared for sentiment; hashing -> a float32 matrix."""
+    of the texts prepared for sentiment; hashing -> a float32 matrix; normalize ->
+    `normalize_texts`; minhash -> the MinHash signatures of normalised texts
+    (`voxpop.analyze.coordination_actions.text_signatures`)."""
+    if kind == "normalize":
+        return normalize_texts(texts)
+    if kind == "minhash":
+        from voxpop.analyze.coordination_actions import text_signatures
+
+        return text_signatures(texts)
     worker = _LOADED.get((kind, arg))
     if worker is None:
         worker = _LOADED[(kind, arg)] = _load(kind, arg)
@@ -154,23 +167,34 @@ class Workers:
         self.processes = max(1, processes)
         self._workers: list[_Worker] = []
 
-    def map(self, kind: str, arg: int, chunks: Sequence[list[str]]) -> Iterator[Any]:
-        """`compute(kind, arg, chunk)` for every chunk, in order, spread over the workers."""
-        if self.processes == 1 or len(chunks) < 2:
-            for chunk in chunks:
+    def map(self, kind: str, arg: int, chunks: Iterable[list[str]]) -> Iterator[Any]:
+        """`compute(kind, arg, chunk)` for every chunk, in order, spread over the workers.
+
+        Chunks are drawn from `chunks` only as workers need them, so a lazy iterable keeps
+        just the chunks in flight in memory."""
+        source = iter(chunks)
+        first = list(itertools.islice(source, 2))
+        if self.processes == 1 or len(first) < 2:
+            for chunk in itertools.chain(first, source):
                 yield compute(kind, arg, chunk)
             return
         if not self._workers:
             self._workers = [_Worker() for _ in range(self.processes)]
-        workers = self._workers
-        n = len(workers)
-        ahead = min(len(chunks), n * self.AHEAD)
-        for i in range(ahead):
-            workers[i % n].tasks.put((kind, arg, chunks[i]))
-        for i in range(len(chunks)):
-            result = workers[i % n].answer()
-            if i + ahead < len(chunks):
-                workers[(i + ahead) % n].tasks.put((kind, arg, chunks[i + ahead]))
+        # Answers come back in task order: each worker answers its tasks in turn, and
+        # `pending` lists which worker has each task in flight, oldest first.
+        pending: collections.deque[_Worker] = collections.deque()
+        turns = itertools.cycle(self._workers)
+        ahead = len(self._workers) * self.AHEAD
+        for chunk in itertools.chain(first, itertools.islice(source, ahead - len(first))):
+            worker = next(turns)
+            worker.tasks.put((kind, arg, chunk))
+            pending.append(worker)
+        while pending:
+            result = pending.popleft().answer()
+            for chunk in itertools.islice(source, 1):
+                worker = next(turns)
+                worker.tasks.put((kind, arg, chunk))
+                pending.append(worker)
             yield result
 
     def close(self, *, kill: bool = False) -> None:

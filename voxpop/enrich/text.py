@@ -16,15 +16,28 @@ collapses whitespace. Hashtags and emoji are kept: they are part of what was sai
 Combining marks are word characters here: Python's `\\w` alone would cut Hindi or vocalised
 Arabic words apart at every vowel sign.
 
-`shingles` turns the tokens into overlapping n-token shingles for MinHash-style similarity.
+For many texts at once, `normalize_texts` (element-wise `normalize_text`) and `token_runs`
+(the `tokens` of already normalised texts, flattened, with offsets) work on strings that each
+join a chunk of texts, so that regexes, Unicode normalisation and string methods run in C once
+per chunk instead of once per text from Python (about twice as fast on the hundreds of
+thousands of texts of coordination detection). `normalize_text` is `normalize_texts` of a
+single text, and `tokens` splits words with the same functions as `token_runs`.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
+import operator
 import re
 import unicodedata
+from collections.abc import Sequence
+from typing import cast
 
-__all__ = ["normalize_text", "shingles", "tokens"]
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["normalize_text", "normalize_texts", "token_runs", "tokens"]
 
 # Scripts written without spaces between words: tokenised as character bigrams.
 _UNSEGMENTED = (
@@ -40,6 +53,10 @@ _UNSEGMENTED = (
     "\U00020000-\U0003134f"  # Han extensions B-G
 )
 UNSEGMENTED_RUN = re.compile(f"([{_UNSEGMENTED}]+)")
+# The same runs spelled to open with a character class: the regex engine then skips to the
+# next candidate with its first-character test instead of trying a match at every position
+# (a pattern that opens with a group or a repeat gets the slow path).
+_UNSEGMENTED_SPAN = re.compile(f"[{_UNSEGMENTED}][{_UNSEGMENTED}]*")
 
 
 def _marks() -> str:
@@ -64,14 +81,33 @@ def _marks() -> str:
 
 # Letters, digits, underscore and combining marks. Tibetan needs nothing more: its tsheg and
 # shad are punctuation, so syllables come out as words.
-_WORD = re.compile(f"[\\w{_marks()}]+")
+_WORD_CHARS = f"\\w{_marks()}"
+_WORD = re.compile(f"[{_WORD_CHARS}]+")
+# For splitting text into words with str.split(): a bytes.translate table that turns ASCII
+# characters other than word characters into spaces and keeps every other byte (UTF-8 codes
+# characters beyond ASCII as bytes above 0x7F only), and runs of non-word characters beyond
+# ASCII (emoji, CJK punctuation...), spelled to open with a class like _UNSEGMENTED_SPAN.
+_ASCII_GAPS = bytes(b if b > 0x7F or _WORD.fullmatch(chr(b)) else 0x20 for b in range(256))
+_OTHER_GAPS = re.compile(f"[^{_WORD_CHARS}\\x00-\\x7f][^{_WORD_CHARS}\\x00-\\x7f]*")
 
 # "RT @user:" at the start, possibly repeated ("RT @a: RT @b: ..."); Mastodon-style
 # "@user@instance" handles included.
-_RT_PREFIX = re.compile(r"^(?:\s*rt\s*@\w+(?:@[\w-]+(?:\.[\w-]+)+)?\s*:?)+", re.IGNORECASE)
-# Spelled-out case classes instead of IGNORECASE: a third faster in CPython's engine.
+_RT_BODY = r"\s*rt\s*@\w+(?:@[\w-]+(?:\.[\w-]+)+)?\s*:?"
+_RT_PREFIX = re.compile(f"^(?:{_RT_BODY})+", re.IGNORECASE)
+# How URLs start, in lower case: the literal part, then the regex that completes it.
+_URL_STARTS = (("http", "s?://"), ("www.", ""), ("pic.twitter.com/", ""))
+
+
+def _any_case(source: str) -> str:
+    """A regex with each lower-case ASCII letter of `source` turned into a class of both cases.
+
+    Spelled-out case classes instead of IGNORECASE: a third faster in CPython's engine.
+    """
+    return "".join(f"[{c}{c.upper()}]" if "a" <= c <= "z" else c for c in source)
+
+
 _URL = re.compile(
-    r"(?:[hH][tT][tT][pP][sS]?://|[wW][wW][wW]\.|[pP][iI][cC]\.[tT][wW][iI][tT][tT][eE][rR]\.[cC][oO][mM]/)\S*"
+    "(?:" + "|".join(_any_case(re.escape(lit) + rest) for lit, rest in _URL_STARTS) + r")\S*"
 )
 # The "@" comes first so the engine can jump between "@"s; the lookbehind then rejects an "@"
 # preceded by a word character or another "@", so e-mail addresses are not mentions.
@@ -79,7 +115,27 @@ _MENTION = re.compile(r"@(?<![\w@]@)\w+(?:@[\w-]+(?:\.[\w-]+)+)?")
 # Invisible characters that NFKC keeps: zero-width space, word joiner, BOM, soft hyphen. The
 # zero-width (non-)joiners stay: they change the spelling of Persian and Indic words.
 _INVISIBLE_CHARS = "\u200b\u2060\ufeff\u00ad"
-_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE_CHARS))
+# Whitespace as `str.split()` sees it, other than the space itself (none lies above U+3000).
+_SPACES = tuple(c for c in map(chr, range(0x3001)) if c.isspace() and c != " ")
+_ASCII_SPACES = tuple(c for c in _SPACES if c.isascii())
+# Two spaces or more. Spelled with two literal spaces so that the engine searches for the
+# pair; " +" would try a match at every single space.
+_SPACE_RUN = re.compile("   *")
+
+# Texts are joined with a separator that occurs in none of them: the first of these control
+# characters that is absent. None is whitespace (for `\s` or str.split()), a word character or
+# punctuation a pattern looks for; none is what NFKC or case folding makes of another
+# character, and none composes with a neighbour under NFKC. So no pattern, normalisation or
+# whitespace rule crosses a separator, and each treats it as it treats the start or end of a
+# text.
+_SEPARATORS = tuple(
+    c for c in map(chr, range(0xA0)) if unicodedata.category(c) == "Cc" and not c.isspace()
+)
+# Texts per joined string: enough that the work per chunk is negligible, few enough to keep
+# the copies of a joined string small (250 to 2000 time the same).
+_CHUNK = 1000
+
+_nfkc = functools.partial(unicodedata.normalize, "NFKC")
 
 
 def normalize_text(text: str | None) -> str:
@@ -87,37 +143,211 @@ def normalize_text(text: str | None) -> str:
 
     Whitespace is collapsed to single spaces and trimmed. None becomes "". Idempotent.
     """
-    if not text:
-        return ""
-    text = unicodedata.normalize("NFKC", text)
-    # The checks before each substitution skip the regex on the many posts that need none.
-    if any(c in text for c in _INVISIBLE_CHARS):
-        text = text.translate(_INVISIBLE)
-    if text.lstrip()[:2].lower() == "rt":
-        text = _RT_PREFIX.sub(" ", text, count=1)
-    if "://" in text or "www." in (lower := text.lower()) or "pic.twitter.com/" in lower:
-        text = _URL.sub(" ", text)
-    if "@" in text:
-        text = _MENTION.sub(" ", text)
-    # Case folding can leave text that is not NFKC any more (and the reverse), so NFKC again.
-    text = unicodedata.normalize("NFKC", text.casefold())
-    return " ".join(text.split())
+    return normalize_texts([text])[0]
+
+
+def normalize_texts(texts: Sequence[str | None]) -> list[str]:
+    """`normalize_text` of each text, computed on joined chunks of texts.
+
+    The result is element-wise identical to `[normalize_text(t) for t in texts]`, in about
+    half the time on a large batch.
+    """
+    # Typed as strings at once: str.isascii refuses a None, which then becomes "".
+    batch = cast("list[str]", list(texts))
+    try:
+        is_ascii = list(map(str.isascii, batch))
+    except TypeError:
+        batch = [text or "" for text in batch]
+        is_ascii = list(map(str.isascii, batch))
+    # ASCII text is already NFKC and needs no invisible-character removal or case folding. It
+    # also keeps a joined string at one byte a character: a single emoji would make CPython
+    # store the whole chunk at four, and every pass over it slower. So ASCII and other texts
+    # are done apart.
+    if all(is_ascii):
+        return _clean_chunks(batch)
+    if not any(is_ascii):
+        return _clean_chunks(list(map(_nfkc, batch)))
+    # The ASCII pass keeps every position, with the other texts blanked (str * False is ""),
+    # so that their results drop into place afterwards.
+    out = _clean_chunks(list(map(operator.mul, batch, is_ascii)))
+    other = list(map(operator.not_, is_ascii))
+    cleaned = _clean_chunks(list(map(_nfkc, itertools.compress(batch, other))))
+    for i, text in zip(itertools.compress(range(len(batch)), other), cleaned, strict=True):
+        out[i] = text
+    return out
+
+
+def _clean_chunks(texts: list[str]) -> list[str]:
+    """`_clean` over successive chunks of NFKC texts."""
+    out: list[str] = []
+    for start in range(0, len(texts), _CHUNK):
+        out += _clean(texts[start : start + _CHUNK])
+    return out
+
+
+def _joined(texts: list[str]) -> tuple[str, str] | None:
+    """The texts in one string, each opened and closed by a separator found in none of them.
+
+    Returns the string and the separator: "" for a single text, which needs none, and None
+    if every candidate separator occurs somewhere in the texts.
+    """
+    if len(texts) == 1:
+        return texts[0], ""
+    for sep in _SEPARATORS:
+        joined = f"{sep}{sep.join(texts)}{sep}"
+        if joined.count(sep) == len(texts) + 1:
+            return joined, sep
+    return None
+
+
+@functools.cache
+def _joined_patterns(sep: str) -> tuple[re.Pattern[str], tuple[tuple[str, re.Pattern[str]], ...]]:
+    """The RT-prefix pattern and the URL patterns for texts joined by `sep` ("" for one text).
+
+    The RT prefix is anchored at the separator that opens each text; URLs end at whitespace or
+    at the separator. One URL pattern per kind of start, each opening with a literal (the text
+    is in lower case by then), so that the engine searches for the literal instead of trying
+    a match at every position. Removing URLs one kind after the other takes away the same
+    characters as one pattern for all: a URL runs to the next whitespace whatever its start,
+    and no two starts can overlap, so no removal breaks up or makes a later start. Only the
+    number of spaces left can differ, and whitespace is collapsed at the end.
+    """
+    anchor = re.escape(sep) if sep else "^"
+    rest = f"[^\\s{re.escape(sep)}]*"
+    urls = tuple(
+        (literal, re.compile(re.escape(literal) + tail + rest)) for literal, tail in _URL_STARTS
+    )
+    return re.compile(f"{anchor}(?:{_RT_BODY})+", re.IGNORECASE), urls
+
+
+def _clean(texts: list[str]) -> list[str]:
+    """The rest of `normalize_text` for NFKC texts, done on one string that joins them.
+
+    Each step is the per-text step on the joined string: no pattern can match across a
+    separator, and a separator looks like the start or end of a text to each of them (see
+    `_SEPARATORS`). Deviations that change nothing in the end: the RT prefix is replaced by
+    nothing rather than a space (the space would be trimmed, and "@" after it is a mention
+    either way), URLs go in one pass per kind (see `_joined_patterns`), and ASCII letters are
+    lowered before the patterns, which treat both cases alike, rather than with the case
+    folding after them.
+    """
+    joined_sep = _joined(texts)
+    if joined_sep is None:  # every separator occurs: a text at a time
+        return [cleaned for text in texts for cleaned in _clean([text])]
+    joined, sep = joined_sep
+    is_ascii = joined.isascii()
+    if is_ascii:
+        joined = joined.lower()  # all of case folding for ASCII
+    else:
+        for char in _INVISIBLE_CHARS:
+            if char in joined:
+                joined = joined.replace(char, "")
+        # bytes.lower() changes ASCII letters only; UTF-8 keeps every other byte above 0x7F.
+        joined = joined.encode("utf-8", "surrogatepass").lower().decode("utf-8", "surrogatepass")
+    rt_prefix, urls = _joined_patterns(sep)
+    joined = rt_prefix.sub(sep, joined)
+    for literal, url in urls:
+        if literal in joined:
+            joined = url.sub(" ", joined)
+    if "@" in joined:
+        joined = _MENTION.sub(" ", joined)
+    spaces = _ASCII_SPACES
+    if not is_ascii:
+        # Case folding can leave text that is not NFKC any more (and the reverse), so NFKC
+        # again. Text by text: on a joined string NFKC's quick check gives up at the first
+        # character that might compose and normalises everything the slow way.
+        folded = joined.casefold()
+        joined = sep.join(map(_nfkc, folded.split(sep))) if sep else _nfkc(folded)
+        spaces = _SPACES
+    for char in spaces:
+        if char in joined:
+            joined = joined.replace(char, " ")
+    if "  " in joined:
+        joined = _SPACE_RUN.sub(" ", joined)
+    return list(map(str.strip, joined.split(sep)[1:-1] if sep else [joined]))
+
+
+def _bigrams(run: re.Match[str]) -> str:
+    """A run of unsegmented-script characters as its tokens, separated and surrounded by spaces.
+
+    Its words (the run can hold non-word characters such as Thai ๏ or CJK radicals, which
+    split it as they split words) become their overlapping bigrams, or stay whole if of one
+    character.
+    """
+    grams: list[str] = []
+    for word in _WORD.findall(run.group()):
+        if len(word) == 1:
+            grams.append(word)
+        else:
+            grams += map(operator.add, word[:-1], word[1:])
+    return f" {' '.join(grams)} "
+
+
+def _spaced_unsegmented(text: str) -> str:
+    """`text` with each run of unsegmented-script characters replaced by `_bigrams`.
+
+    The bigrams then come out as words, and so do the letters on either side of a run within
+    a word ("abc中文def").
+    """
+    return _UNSEGMENTED_SPAN.sub(_bigrams, text)
+
+
+def _spaced_non_ascii(text: str) -> str:
+    """`text` with unsegmented runs as `_bigrams` and non-word characters beyond ASCII as spaces.
+
+    With `_spaced_ascii` after it, only tokens and spaces are left and `str.split()` gives the
+    tokens: much faster than finding words with a regex, which pays for a match per word. The
+    regex here matches only between words where a non-ASCII character separates them.
+    """
+    return _OTHER_GAPS.sub(" ", _spaced_unsegmented(text))
+
+
+def _spaced_ascii(text: str) -> str:
+    """`text` with the ASCII characters that are not word characters turned into spaces."""
+    # Through bytes: str.translate looks each distinct character up in its table on every call,
+    # bytes.translate indexes 256 bytes.
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_GAPS).decode("ascii")
+    coded = text.encode("utf-8", "surrogatepass").translate(_ASCII_GAPS)
+    return coded.decode("utf-8", "surrogatepass")
 
 
 def _split(text: str) -> list[str]:
-    out: list[str] = []
-    for word in _WORD.findall(text):
-        if word.isascii() or not UNSEGMENTED_RUN.search(word):
-            out.append(word)
-            continue
-        for i, part in enumerate(UNSEGMENTED_RUN.split(word)):
-            if not part:
-                continue
-            if i % 2 == 0 or len(part) == 1:
-                out.append(part)
-            else:
-                out.extend(part[j : j + 2] for j in range(len(part) - 1))
-    return out
+    """The tokens of a normalised text; `token_runs` does the same for many."""
+    if not text.isascii():
+        text = _spaced_non_ascii(text)
+    return _spaced_ascii(text).split()
+
+
+def token_runs(texts: Sequence[str]) -> tuple[list[str], npt.NDArray[np.int64]]:
+    """The `tokens` of many already normalised texts, flattened, with where each text's are.
+
+    Returns `(flat, offsets)`: `flat[offsets[i]:offsets[i + 1]]` is
+    `tokens(texts[i], normalized=True)`; `offsets` has `len(texts) + 1` entries. Each chunk of
+    texts is split into words at once, without a regex match or Python loop per word.
+    """
+    batch = list(texts)
+    for i in itertools.compress(range(len(batch)), map(operator.not_, map(str.isascii, batch))):
+        batch[i] = _spaced_non_ascii(batch[i])
+    flat: list[str] = []
+    offsets = [np.zeros(1, np.int64)]
+    for start in range(0, len(batch), _CHUNK):
+        chunk = batch[start : start + _CHUNK]
+        joined = _spaced_ascii(" ".join(chunk))  # as long as the joined chunk, character-wise
+        # Only tokens and spaces are left, so a token starts at each character other than a
+        # space that follows a space (or the start), and the tokens of the texts up to the
+        # k-th are those that start before the space that ends it.
+        if joined.isascii():
+            codes = np.frombuffer(joined.encode("ascii"), np.uint8)
+        else:
+            codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), np.uint32)
+        in_token = codes != ord(" ")
+        token_start = in_token.copy()
+        token_start[1:] &= ~in_token[:-1]
+        text_ends = np.cumsum(np.fromiter(map(len, chunk), np.int64, len(chunk)) + 1) - 1
+        offsets.append(len(flat) + np.searchsorted(np.flatnonzero(token_start), text_ends))
+        flat += joined.split()
+    return flat, np.concatenate(offsets).astype(np.int64, copy=False)
 
 
 def tokens(text: str | None, *, normalized: bool = False) -> list[str]:
@@ -127,17 +357,3 @@ def tokens(text: str | None, *, normalized: bool = False) -> list[str]:
     Punctuation, symbols and emoji are not tokens.
     """
     return _split(text if normalized and text else normalize_text(text))
-
-
-def shingles(text: str | None, n: int = 3, *, normalized: bool = False) -> set[str]:
-    """The set of overlapping n-token shingles (tokens joined by a space).
-
-    A text of fewer than n tokens (but at least one) is one shingle, so short posts can still
-    be compared; a text without tokens has none.
-    """
-    if n < 1:
-        raise ValueError("n must be at least 1")
-    words = tokens(text, normalized=normalized)
-    if len(words) <= n:
-        return {" ".join(words)} if words else set()
-    return {" ".join(words[i : i + n]) for i in range(len(words) - n + 1)}
