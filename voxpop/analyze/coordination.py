@@ -8,7 +8,8 @@ docs/coordination.md. In short:
 1. Actions per behaviour (`coordination_actions`): repost, reply or quote of the same post,
    the same canonical link, hashtag, normalised text or near-duplicate text.
 2. Pairs (`coordination_pairs`): two accounts acting on the same item within `window` seconds,
-   found by a self-join partitioned by item and time bucket, memory bounded by `max_group`.
+   found by a self-join partitioned by item and time bucket (bounded by `max_group`), one
+   slice of accounts at a time, each slice reduced to per-pair aggregates before the next.
 3. Beyond chance: for each pair with at least `min_weight` synchronised posts, a binomial test
    of k synchronised posts out of the n posts on items both acted on at any time, against the
    behaviour's base rate p0 (how often two posts of different accounts on the same item fall
