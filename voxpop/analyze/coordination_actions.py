@@ -71,10 +71,6 @@ ACTION_SCHEMA = pa.schema(
 )
 
 
-def _silent(step: str, done: int, total: int) -> None:
-    pass
-
-
 @dataclass(frozen=True, slots=True)
 class Actions:
     """The dictionaries that name the integer ids of the actions in `_coord_actions`."""
@@ -149,7 +145,7 @@ def actions(
             parts.append((behaviour, table, None))
     text_behaviours = [b for b in behaviours if b in ("co-text", "co-similar")]
     if text_behaviours:
-        parts.extend(_texts(con, text_behaviours, progress or _silent))
+        parts.extend(_texts(con, text_behaviours, progress))
     accounts = con.sql("SELECT name FROM _coord_accounts ORDER BY id").to_arrow_table()["name"]
     con.execute("DROP VIEW _coord_base; DROP TABLE _coord_accounts")
     return _encode(con, parts, accounts.combine_chunks())
@@ -164,6 +160,7 @@ def _encode(
     and the dictionaries."""
     con.register("_coord_part", ACTION_SCHEMA.empty_table())
     con.execute("CREATE OR REPLACE TEMP TABLE _coord_actions AS SELECT * FROM _coord_part")
+    con.unregister("_coord_part")
     item_tables: list[pa.Table] = []
     offset = 0
     for behaviour, part, names in parts:
@@ -228,7 +225,7 @@ def _links(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def _texts(
-    con: duckdb.DuckDBPyConnection, behaviours: Sequence[str], progress: ProgressCallback
+    con: duckdb.DuckDBPyConnection, behaviours: Sequence[str], progress: ProgressCallback | None
 ) -> list[tuple[str, pa.Table, pa.Array]]:
     """co-text and co-similar actions, with integer items: the distinct normalised texts, and
     the near-duplicate groups of those texts named "s" + a number.
@@ -256,21 +253,16 @@ def _texts(
     )
     chunks: list[pa.Array] = []
     # Normalising and tokenising are pure Python: worker processes use every core.
-    pool = Workers(os.cpu_count() or 1)
-    try:
+    with Workers(os.cpu_count() or 1) as pool:
         for chunk in pool.map("normalize", 0, raw_chunks):
             chunks.append(pa.array(chunk, pa.string()))
-            progress("normalise texts", sum(map(len, chunks)), count)
-        normalized = pa.chunked_array(chunks, pa.string())
+            if progress:
+                progress("normalise texts", sum(map(len, chunks)), count)
         # The distinct normalised texts are the co-text items; a text normalised to nothing
         # (only a link, say) shares nothing.
-        encoded = pc.dictionary_encode(normalized).combine_chunks()
+        encoded = pc.dictionary_encode(pa.chunked_array(chunks, pa.string())).combine_chunks()
         texts = encoded.dictionary
         signatures = _signatures(texts, pool, progress) if "co-similar" in behaviours else None
-    except BaseException:
-        pool.close(kill=True)
-        raise
-    pool.close()
     text_item = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
     empty = np.asarray(pc.equal(texts, "").to_numpy(zero_copy_only=False), bool)
     columns: dict[str, pa.Array] = {
@@ -313,7 +305,7 @@ def _texts(
     return out
 
 
-def _signatures(texts: pa.Array, pool: Workers, progress: ProgressCallback) -> np.ndarray:
+def _signatures(texts: pa.Array, pool: Workers, progress: ProgressCallback | None) -> np.ndarray:
     """MinHash signatures of normalised texts (a row of zeros for a text without tokens), a
     chunk per task of the worker processes."""
     signatures = np.zeros((len(texts), _PERMUTATIONS), np.uint32)
@@ -324,7 +316,8 @@ def _signatures(texts: pa.Array, pool: Workers, progress: ProgressCallback) -> n
     for chunk in pool.map("minhash", 0, chunks):
         signatures[start : start + len(chunk)] = chunk
         start += len(chunk)
-        progress("sign texts", start, len(texts))
+        if progress:
+            progress("sign texts", start, len(texts))
     return signatures
 
 

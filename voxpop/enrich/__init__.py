@@ -394,14 +394,9 @@ def enrich(
     report = EnrichReport()
     # Not an annotation, but enrich is where post-ingest work runs: fill the search column.
     store.fold_texts()
-    pool = Workers(workers if workers is not None else os.cpu_count() or 1)
-    try:
+    with Workers(workers if workers is not None else os.cpu_count() or 1) as pool:
         for step in steps:
             report.steps.append(_run(store, step, pool, batch_size, progress))
-    except BaseException:
-        pool.close(kill=True)
-        raise
-    pool.close()
     report.seconds = time.perf_counter() - started
     return report
 

@@ -156,6 +156,7 @@ class _Worker:
 
 class Workers:
     """Worker processes started on first use, or the calling process when `processes` is 1.
+    As a context manager, they are stopped on leaving it, and killed if it raised.
 
     Each worker is kept `AHEAD` tasks ahead of the caller, so it computes while the caller
     stores what came back.
@@ -185,23 +186,26 @@ class Workers:
         pending: collections.deque[_Worker] = collections.deque()
         turns = itertools.cycle(self._workers)
         ahead = len(self._workers) * self.AHEAD
-        for chunk in itertools.chain(first, itertools.islice(source, ahead - len(first))):
+        for chunk in itertools.chain(first, source):
+            if len(pending) == ahead:
+                yield pending.popleft().answer()
             worker = next(turns)
             worker.tasks.put((kind, arg, chunk))
             pending.append(worker)
         while pending:
-            result = pending.popleft().answer()
-            for chunk in itertools.islice(source, 1):
-                worker = next(turns)
-                worker.tasks.put((kind, arg, chunk))
-                pending.append(worker)
-            yield result
+            yield pending.popleft().answer()
 
     def close(self, *, kill: bool = False) -> None:
         """Stop the workers: let them finish, or kill them (after an error in the caller)."""
         for worker in self._workers:
             worker.stop(kill)
         self._workers = []
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
+        self.close(kill=error is not None)
 
 
 def serve() -> None:
