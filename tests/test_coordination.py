@@ -187,6 +187,7 @@ def test_text_work_in_worker_processes_gives_the_same_clusters(
     table = pa.concat_tables(posts_to_table(chunk) for chunk in sim)
     results = []
     # One chunk runs in this process; many chunks go to worker processes, in turns.
+    monkeypatch.setattr(actions_module, "_WORKERS_FROM", 0)
     for chunk in (10**9, 700):
         monkeypatch.setattr(actions_module, "_TEXT_CHUNK", chunk)
         result = detect_coordination(table, types=["co-text", "co-similar"])

@@ -17,7 +17,7 @@ from voxpop.enrich.text import (
     UNSEGMENTED_RUN,
     normalize_text,
     normalize_texts,
-    token_runs,
+    token_hashes,
     tokens,
 )
 
@@ -208,22 +208,44 @@ def test_normalize_texts_is_independent_of_neighbours(
 
 
 def _check_runs(batch: list[str], expected: list[list[str]]) -> None:
-    flat, offsets = token_runs(batch)
+    """token_hashes of the batch hash the expected tokens: one hash per token, in order, the
+    same for equal tokens and different for different ones."""
+    hashes, offsets = token_hashes(batch)
+    assert hashes.dtype == np.uint64
     assert offsets.dtype == np.int64
     assert offsets.shape == (len(batch) + 1,)
     assert offsets[0] == 0
-    assert offsets[-1] == len(flat)
-    assert [flat[a:b] for a, b in itertools.pairwise(offsets.tolist())] == expected
+    assert offsets[-1] == len(hashes)
+    assert np.diff(offsets).tolist() == [len(words) for words in expected]
+    hash_of: dict[str, int] = {}
+    for word, hashed in zip(itertools.chain.from_iterable(expected), hashes.tolist(), strict=True):
+        assert hash_of.setdefault(word, hashed) == hashed
+    assert len(set(hash_of.values())) == len(hash_of)
 
 
 @settings(max_examples=500)
 @given(st.lists(_TEXT, max_size=8))
-def test_token_runs_meet_the_reference(batch: list[str]) -> None:
-    # Any text, normalised or not: token_runs is the word rule alone.
+def test_token_hashes_meet_the_reference(batch: list[str]) -> None:
+    # Any text, normalised or not: token_hashes is the word rule alone.
     _check_runs(batch, [_reference_split(text) for text in batch])
     _check_runs(batch, [tokens(text, normalized=True) for text in batch])
     normalized = normalize_texts(batch)
     _check_runs(normalized, [tokens(text) for text in batch])
+
+
+@settings(max_examples=200)
+@given(st.lists(_TEXT, max_size=6), st.lists(_TEXT, max_size=6))
+def test_token_hashes_are_independent_of_neighbours(a: list[str], b: list[str]) -> None:
+    together = token_hashes(a + b)[0]
+    assert together.tolist() == token_hashes(a)[0].tolist() + token_hashes(b)[0].tolist()
+
+
+def test_token_hashes_tell_tokens_apart() -> None:
+    # Tokens that differ in one character, in order or in length, and bigrams of every script.
+    words = ["ab", "ba", "abc", "ab_", "a", "b", "aa", "aaa", "中文", "文中", "ภา", "a\u0301"]
+    hashes, _ = token_hashes([" ".join(words)])
+    assert len(set(hashes.tolist())) == len(words)
+    assert token_hashes(["ab ab"])[0][0] == token_hashes(["x ab"])[0][1]
 
 
 def test_batches_of_several_chunks() -> None:
@@ -267,6 +289,6 @@ def test_batch_assumptions_about_unicode() -> None:
 
 def test_empty_batches() -> None:
     assert normalize_texts([]) == []
-    flat, offsets = token_runs([])
-    assert flat == []
+    hashes, offsets = token_hashes([])
+    assert hashes.tolist() == []
     assert offsets.tolist() == [0]
