@@ -7,7 +7,9 @@ import re
 import sys
 import unicodedata
 
+import duckdb
 import numpy as np
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,6 +17,7 @@ from hypothesis import strategies as st
 from voxpop.enrich.text import (
     _SEPARATORS,
     UNSEGMENTED_RUN,
+    normalize_prepass_sql,
     normalize_text,
     normalize_texts,
     token_hashes,
@@ -205,6 +208,44 @@ def test_normalize_texts_is_independent_of_neighbours(
     a: list[str | None], b: list[str | None]
 ) -> None:
     assert normalize_texts(a + b) == normalize_texts(a) + normalize_texts(b)
+
+
+# Texts shaped for the prepass: a handle or not, then anything, then a link or not. DuckDB
+# holds UTF-8, so no lone surrogates.
+_HEAD = st.sampled_from(["", "@user ", "@a_1 ", "@x  ", "@Rt ", "@u\t", "@www ", "@http "])
+_TAIL = st.sampled_from(
+    ["", " https://t.co/AbC", " HTTP://x.y/@z", " www.q.com", " pic.twitter.com/"]
+)
+_PREPASS_TEXT = (
+    st.tuples(_HEAD, _TEXT, _TAIL)
+    .map("".join)
+    .filter(lambda text: not any("\ud800" <= c <= "\udfff" for c in text))
+)
+
+
+@settings(max_examples=500)
+@given(st.lists(_PREPASS_TEXT, min_size=1, max_size=8))
+def test_normalize_prepass_changes_no_normalised_text(batch: list[str]) -> None:
+    with duckdb.connect() as con:
+        con.register("texts", pa.table({"text": pa.array(batch, pa.string())}))
+        trimmed = con.sql(f"SELECT {normalize_prepass_sql('text')} FROM texts").fetchall()
+    assert normalize_texts([row[0] for row in trimmed]) == normalize_texts(batch)
+
+
+def test_normalize_prepass_trims_handles_and_links() -> None:
+    texts = [
+        "@ana Hello there https://t.co/AbC",
+        "@ana RT @b: kept, as RT @b would be an RT prefix without @ana",
+        "@ana rt kept",
+        "mail someone@example.com www.example.org",
+        "a link https://t.co/x then more",
+    ]
+    with duckdb.connect() as con:
+        con.register("texts", pa.table({"text": texts}))
+        trimmed = [
+            r[0] for r in con.sql(f"SELECT {normalize_prepass_sql('text')} FROM texts").fetchall()
+        ]
+    assert trimmed == [" Hello there ", texts[1], texts[2], "mail someone@example.com ", texts[4]]
 
 
 def _check_runs(batch: list[str], expected: list[list[str]]) -> None:

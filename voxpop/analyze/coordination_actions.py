@@ -45,7 +45,7 @@ from scipy.sparse.csgraph import connected_components
 
 from voxpop.enrich import ProgressCallback
 from voxpop.enrich._workers import Workers
-from voxpop.enrich.text import token_hashes
+from voxpop.enrich.text import normalize_prepass_sql, token_hashes
 from voxpop.enrich.urls import url_key_array
 
 __all__ = [
@@ -242,12 +242,14 @@ def _texts(
     Normalised texts are numbered in sorted order, so that items and group numbers repeat
     across runs whatever order DuckDB returns the raw texts in.
     """
-    # Each distinct raw text with its posts, which get the text's items back at the end.
+    # Each distinct raw text with its posts, which get the text's items back at the end. The
+    # prepass first trims reply handles and trailing links, which make most raw texts differ.
     con.execute(
-        """
+        f"""
         CREATE OR REPLACE TEMP TABLE _coord_raw AS
-        SELECT text, list(account) AS accounts, list(post) AS posts, list(t) AS times
-        FROM _coord_base WHERE kind <> 'repost' AND text <> '' GROUP BY text
+        SELECT {normalize_prepass_sql("text")} AS text, list(account) AS accounts,
+               list(post) AS posts, list(t) AS times
+        FROM _coord_base WHERE kind <> 'repost' AND text <> '' GROUP BY ALL
         """
     )
     count = con.execute("SELECT count(*) FROM _coord_raw").fetchall()[0][0]

