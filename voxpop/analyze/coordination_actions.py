@@ -113,9 +113,9 @@ _SEED = 1
 SIMILARITY = 0.7
 _TEXT_CHUNK = 50_000  # distinct texts normalised or signed per task of a worker
 _SHINGLES_PER_BLOCK = 32_768  # 256 KB of hashes: within the L2 cache of a core
-# Distinct texts from which worker processes do the text work. Measured on 2 cores: 297k texts
-# (1M posts) took 5.1 s in this process and 5.6 s with workers; 2.26M (10M posts) 23.2 s and
-# 20.6 s.
+# Distinct texts from which worker processes do the text work. Measured on 2 cores: co-similar
+# on 1M posts (297k texts) took 5.1 s with the text work in this process and 5.6 s with workers
+# (medians of five runs); the text step on 10M posts (2.26M texts) 23.2 s and 20.6 s.
 _WORKERS_FROM = 1_000_000
 
 
