@@ -113,6 +113,7 @@ _SEED = 1
 SIMILARITY = 0.7
 _TEXT_CHUNK = 50_000  # distinct texts normalised or signed per task of a worker
 _SHINGLES_PER_BLOCK = 32_768  # 256 KB of hashes: within the L2 cache of a core
+_PAIRS_PER_CHECK = 50_000  # candidate pairs whose signatures are compared at once (2 x 12.8 MB)
 # Distinct texts from which worker processes do the text work. Measured on 2 cores: co-similar
 # on 1M posts (297k texts) took 5.1 s with the text work in this process and 5.6 s with workers
 # (medians of five runs); the text step on 10M posts (2.26M texts) 23.2 s and 20.6 s.
@@ -425,8 +426,8 @@ def _similar_groups(signatures: np.ndarray) -> np.ndarray:
     dst = heads[fresh]
     similar = np.zeros(len(src), bool)
     least = math.ceil(SIMILARITY * _PERMUTATIONS)  # permutations that must agree
-    for begin in range(0, len(src), _TEXT_CHUNK):
-        block = slice(begin, begin + _TEXT_CHUNK)
+    for begin in range(0, len(src), _PAIRS_PER_CHECK):
+        block = slice(begin, begin + _PAIRS_PER_CHECK)
         agree = np.count_nonzero(signatures[src[block]] == signatures[dst[block]], axis=1)
         similar[block] = agree >= least
     src, dst = src[similar], dst[similar]

@@ -113,9 +113,9 @@ def _any_case(source: str) -> str:
     return "".join(f"[{c}{c.upper()}]" if "a" <= c <= "z" else c for c in source)
 
 
-_URL = re.compile(
-    "(?:" + "|".join(_any_case(re.escape(lit) + rest) for lit, rest in _URL_STARTS) + r")\S*"
-)
+# Any URL start in either case, as one alternation (for `_URL` and the DuckDB prepass).
+_URL_START = "|".join(_any_case(re.escape(lit) + rest) for lit, rest in _URL_STARTS)
+_URL = re.compile(f"(?:{_URL_START})\\S*")
 # The "@" comes first so the engine can jump between "@"s; the lookbehind then rejects an "@"
 # preceded by a word character or another "@", so e-mail addresses are not mentions.
 _MENTION = re.compile(r"@(?<![\w@]@)\w+(?:@[\w-]+(?:\.[\w-]+)+)?")
@@ -160,8 +160,7 @@ def normalize_prepass_sql(column: str) -> str:
     - a trailing URL of printable ASCII characters after a space: a URL up to the end of the
       text, in whatever text precedes it.
     """
-    url = "|".join(_any_case(re.escape(literal) + rest) for literal, rest in _URL_STARTS)
-    trailing_url = f"regexp_replace({column}, ' (?:{url})[!-~]*$', ' ')"
+    trailing_url = f"regexp_replace({column}, ' (?:{_URL_START})[!-~]*$', ' ')"
     return f"regexp_replace({trailing_url}, '^@[A-Za-z0-9_]+ ([!-QS-qs-~])', ' \\1')"
 
 
@@ -310,23 +309,16 @@ def _bigrams(run: re.Match[str]) -> str:
     return f" {' '.join(grams)} "
 
 
-def _spaced_unsegmented(text: str) -> str:
-    """`text` with each run of unsegmented-script characters replaced by `_bigrams`.
-
-    The bigrams then come out as words, and so do the letters on either side of a run within
-    a word ("abc中文def").
-    """
-    return _UNSEGMENTED_SPAN.sub(_bigrams, text)
-
-
 def _spaced_non_ascii(text: str) -> str:
     """`text` with unsegmented runs as `_bigrams` and non-word characters beyond ASCII as spaces.
 
-    With `_spaced_ascii` after it, only tokens and spaces are left and `str.split()` gives the
-    tokens: much faster than finding words with a regex, which pays for a match per word. The
-    regex here matches only between words where a non-ASCII character separates them.
+    The bigrams then come out as words, and so do the letters on either side of a run within
+    a word ("abc中文def"). With `_spaced_ascii` after it, only tokens and spaces are left and
+    `str.split()` gives the tokens: much faster than finding words with a regex, which pays
+    for a match per word. The second regex matches only between words where a non-ASCII
+    character separates them.
     """
-    return _OTHER_GAPS.sub(" ", _spaced_unsegmented(text))
+    return _OTHER_GAPS.sub(" ", _UNSEGMENTED_SPAN.sub(_bigrams, text))
 
 
 def _spaced_ascii(text: str) -> str:
